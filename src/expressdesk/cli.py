@@ -1,0 +1,224 @@
+"""The ``expressdesk`` command: database, demo data, users, tokens, the web server, imports."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from expressdesk.clock import SystemClock
+from expressdesk.config import Settings, get_settings
+from expressdesk.db import create_db_engine, create_session_factory, unit_of_work
+from expressdesk.enums import Role
+from expressdesk.errors import AppError
+
+app = typer.Typer(help="ExpressDesk: operations and customer service for an express company.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff and shipper users.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for devices and integrations.", no_args_is_help=True)
+waybills_app = typer.Typer(help="Waybills.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(waybills_app, name="waybills")
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Report a user's mistake as one clear line (and exit 1), never as a stack trace."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AppError as exc:
+            err.print(f"[red]error:[/red] {exc.message}")
+            for p in exc.problems[:200]:
+                where = f"line {p.line}, " if p.line is not None else ""
+                err.print(f"  {where}{p.field}: {p.message} [dim]({p.rule})[/dim]")
+            raise typer.Exit(1) from None
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = ".".join(str(p) for p in e["loc"]) or "input"
+                err.print(f"[red]error:[/red] {field}: {e['msg']}")
+            raise typer.Exit(1) from None
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for e in exc.errors():
+            err.print(f"[red]configuration error:[/red] {'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}")
+        raise typer.Exit(2) from None
+
+
+def _factory(settings: Settings) -> Any:
+    return create_session_factory(create_db_engine(settings.effective_database_url))
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Migrate the database to the newest schema (or REVISION)."""
+    from expressdesk.migrate import upgrade
+
+    settings = _settings()
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine, revision)
+    console.print(f"database at [bold]{revision}[/bold]: {engine.url.render_as_string(hide_password=True)}")
+
+
+@demo_app.command("load")
+@friendly_errors
+def demo_load(
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same data")] = 7,
+    waybills: Annotated[int, typer.Option(min=0, max=1_000_000, help="number of waybills")] = 3000,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing (exit 0) if data exists")] = False,
+) -> None:
+    """Load the demo network, staff, shippers, rate cards and waybills into an empty database."""
+    from expressdesk.demo.generator import database_is_empty, load_demo
+
+    settings = _settings()
+    factory = _factory(settings)
+    with unit_of_work(factory) as session:
+        if if_empty and not database_is_empty(session):
+            console.print("database already has data: demo not loaded")
+            return
+        with Progress(
+            TextColumn("[bold]waybills"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("waybills", total=waybills)
+            summary = load_demo(
+                session,
+                settings,
+                SystemClock().now(),
+                seed=seed,
+                waybills=waybills,
+                progress=lambda n: progress.advance(task, n),
+            )
+    table = Table("what", "count", title="demo data loaded")
+    for key, value in vars(summary).items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@users_app.command("create")
+@friendly_errors
+def users_create(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[Role, typer.Option(help="the user's role")],
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    facility: Annotated[str | None, typer.Option(help="facility code (staff)")] = None,
+    customer: Annotated[str | None, typer.Option(help="customer code (shipper users)")] = None,
+    locale: Annotated[str | None, typer.Option(help="zh_CN or en")] = None,
+) -> None:
+    """Create a user (the password is asked for, never echoed)."""
+    from expressdesk.staff.schemas import UserCreate
+    from expressdesk.staff.service import create_user
+
+    data = UserCreate(
+        username=username,
+        display_name=name or username,
+        role=role,
+        password=password,
+        facility_code=facility,
+        customer_code=customer,
+        locale=locale,
+    )
+    with unit_of_work(_factory(_settings())) as session:
+        user = create_user(session, data, SystemClock().now())
+    console.print(f"created {user.role.value} [bold]{user.username}[/bold] (id {user.id})")
+
+
+@users_app.command("list")
+@friendly_errors
+def users_list() -> None:
+    """List users."""
+    from expressdesk.staff.repository import list_users
+
+    with unit_of_work(_factory(_settings())) as session:
+        table = Table("username", "name", "role", "active")
+        for u in list_users(session):
+            table.add_row(u.username, u.display_name, u.role.value, "yes" if u.is_active else "no")
+    console.print(table)
+
+
+@tokens_app.command("create")
+@friendly_errors
+def tokens_create(
+    user: Annotated[str, typer.Option(help="username the token acts as")],
+    name: Annotated[str, typer.Option(help="what the token is for, e.g. 'scanner 12'")] = "cli",
+) -> None:
+    """Create an API token and print it once (only its hash is stored)."""
+    from expressdesk.errors import NotFound
+    from expressdesk.staff.repository import user_by_username
+    from expressdesk.staff.service import create_api_token
+
+    with unit_of_work(_factory(_settings())) as session:
+        account = user_by_username(session, user)
+        if account is None:
+            raise NotFound(f"user: no user '{user}'")
+        record, token = create_api_token(session, account, name, SystemClock().now())
+    err.print(f"token {record.prefix}… for {user} ({name}); it is shown once:")
+    print(token)
+
+
+@waybills_app.command("import")
+@friendly_errors
+def waybills_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    user: Annotated[str, typer.Option(help="username the waybills are created as")] = "admin",
+) -> None:
+    """Import waybills from CSV or XLSX: all rows or none; bad rows listed with line numbers."""
+    from expressdesk.errors import NotFound
+    from expressdesk.staff.repository import user_by_username
+    from expressdesk.waybills.importer import import_waybills, read_limited
+
+    settings = _settings()
+    with file.open("rb") as fh:
+        data = read_limited(fh, settings.max_upload_bytes)
+    with unit_of_work(_factory(settings)) as session:
+        actor = user_by_username(session, user)
+        if actor is None:
+            raise NotFound(f"user: no user '{user}'")
+        with console.status(f"checking and importing {file.name}…"):
+            created = import_waybills(session, data, file.name, actor, SystemClock().now(), settings)
+    console.print(f"imported [bold]{len(created)}[/bold] waybills: {created[0].number} … {created[-1].number}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    reload: Annotated[bool, typer.Option(help="restart on code changes (development)")] = False,
+) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    _settings()
+    uvicorn.run(
+        "expressdesk.web.asgi:build", host=host, port=port, reload=reload, factory=True, proxy_headers=True
+    )
+
+
+def main() -> None:
+    app()

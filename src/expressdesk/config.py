@@ -1,0 +1,60 @@
+"""Settings: one validated object, read from the environment (prefix ``EXPRESSDESK_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only in development; production refuses to start with it.
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one ExpressDesk installation."""
+
+    model_config = SettingsConfigDict(env_prefix="EXPRESSDESK_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: the SQLite file under data_dir
+    secret_key: str = DEFAULT_SECRET_KEY
+    timezone: str = "Asia/Shanghai"
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+
+    waybill_prefix: str = Field(default="ED", pattern=r"^[A-Z]{1,4}$")
+    session_days: int = Field(default=7, ge=1, le=90)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_import_rows: int = Field(default=20_000, ge=1)
+    cookie_secure: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "EXPRESSDESK_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'expressdesk.sqlite3').resolve()}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once on first use (never at import time)."""
+    return Settings()

@@ -1,0 +1,36 @@
+"""Every table, imported here so Alembic and the tests see the whole schema."""
+
+from expressdesk.models.customers import Customer, CustomerContact
+from expressdesk.models.network import (
+    DeliveryArea,
+    Facility,
+    LinehaulRoute,
+    RouteSchedule,
+    delivery_area_couriers,
+)
+from expressdesk.models.staff import ApiToken, User, WebSession
+from expressdesk.models.waybills import (
+    NumberSequence,
+    RateCard,
+    RateCardPrice,
+    Waybill,
+    ZoneRule,
+)
+
+__all__ = [
+    "ApiToken",
+    "Customer",
+    "CustomerContact",
+    "DeliveryArea",
+    "Facility",
+    "LinehaulRoute",
+    "NumberSequence",
+    "RateCard",
+    "RateCardPrice",
+    "RouteSchedule",
+    "User",
+    "Waybill",
+    "WebSession",
+    "ZoneRule",
+    "delivery_area_couriers",
+]

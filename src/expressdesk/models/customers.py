@@ -1,0 +1,47 @@
+"""Shipper customer accounts (寄件客户) and their contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expressdesk.db import Base
+
+
+class Customer(Base):
+    """A shipper account: an e-commerce seller or a company that sends with us."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    province: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(30), default="")
+    district: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    home_outlet_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    contacts: Mapped[list[CustomerContact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
+
+
+class CustomerContact(Base):
+    __tablename__ = "customer_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(50), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")

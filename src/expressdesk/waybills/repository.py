@@ -1,0 +1,118 @@
+"""All SQL of the waybill feature."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from expressdesk.enums import Product, ShipmentStatus
+from expressdesk.models import Customer, NumberSequence, RateCard, RateCardPrice, Waybill, ZoneRule
+
+WAYBILL_SEQUENCE = "waybill"
+
+
+def take_serials(session: Session, count: int) -> range:
+    """Reserve ``count`` consecutive serials with one atomic UPDATE (safe under concurrency)."""
+    new_next = session.execute(
+        update(NumberSequence)
+        .where(NumberSequence.name == WAYBILL_SEQUENCE)
+        .values(next_value=NumberSequence.next_value + count)
+        .returning(NumberSequence.next_value)
+    ).scalar_one()
+    return range(new_next - count, new_next)
+
+
+def customer_by_code(session: Session, code: str) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.code == code))
+
+
+def zone_map(session: Session) -> dict[tuple[str, str], str]:
+    rows = session.execute(select(ZoneRule.origin_province, ZoneRule.dest_province, ZoneRule.zone))
+    return {(r.origin_province, r.dest_province): r.zone for r in rows}
+
+
+def list_rate_card(session: Session) -> RateCard | None:
+    return session.scalar(
+        select(RateCard)
+        .where(RateCard.customer_id.is_(None), RateCard.is_active.is_(True))
+        .order_by(RateCard.id.desc())
+        .limit(1)
+    )
+
+
+def contract_rate_card(session: Session, customer_id: int) -> RateCard | None:
+    return session.scalar(
+        select(RateCard)
+        .where(RateCard.customer_id == customer_id, RateCard.is_active.is_(True))
+        .order_by(RateCard.id.desc())
+        .limit(1)
+    )
+
+
+def prices_of(session: Session, rate_card_id: int) -> dict[tuple[Product, str], RateCardPrice]:
+    rows = session.scalars(select(RateCardPrice).where(RateCardPrice.rate_card_id == rate_card_id))
+    return {(p.product, p.zone): p for p in rows}
+
+
+def existing_order_refs(
+    session: Session, customer_id: int, refs: Iterable[str]
+) -> dict[str, Waybill]:
+    wanted = sorted(set(refs))
+    if not wanted:
+        return {}
+    found: dict[str, Waybill] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for wb in session.scalars(
+            select(Waybill).where(Waybill.customer_id == customer_id, Waybill.order_ref.in_(chunk))
+        ):
+            if wb.order_ref is not None:
+                found[wb.order_ref] = wb
+    return found
+
+
+def waybill_by_number(session: Session, number: str) -> Waybill | None:
+    return session.scalar(
+        select(Waybill)
+        .options(
+            joinedload(Waybill.customer),
+            joinedload(Waybill.origin_facility),
+            joinedload(Waybill.dest_facility),
+            joinedload(Waybill.dest_area),
+        )
+        .where(Waybill.number == number)
+    )
+
+
+def search_waybills(
+    session: Session,
+    *,
+    customer_id: int | None = None,
+    phone: str | None = None,
+    status: ShipmentStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Waybill], int]:
+    """Waybills by customer, phone (sender or recipient) and status, newest first."""
+    query = select(Waybill)
+    if customer_id is not None:
+        query = query.where(Waybill.customer_id == customer_id)
+    if phone:
+        query = query.where(or_(Waybill.recipient_phone == phone, Waybill.sender_phone == phone))
+    if status is not None:
+        query = query.where(Waybill.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.options(
+            joinedload(Waybill.customer),
+            joinedload(Waybill.origin_facility),
+            joinedload(Waybill.dest_facility),
+            joinedload(Waybill.dest_area),
+        )
+        .order_by(Waybill.created_at.desc(), Waybill.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total

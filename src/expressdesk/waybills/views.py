@@ -1,0 +1,104 @@
+"""Waybill pages: the list, the waybill page and the bulk import form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from expressdesk.enums import Role, ShipmentStatus
+from expressdesk.errors import AppError
+from expressdesk.waybills import importer, service
+from expressdesk.waybills.products import PRODUCTS
+from expressdesk.web.deps import ClockDep, SessionDep, SettingsDep
+from expressdesk.web.pages import PageUser, render, require_csrf
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/waybills")
+def waybill_list(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    phone: Annotated[str, Query(max_length=30)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    status_value = ShipmentStatus(status) if status in ShipmentStatus.__members__ else None
+    error = None
+    rows: list[object] = []
+    total = 0
+    try:
+        rows, total = service.search_waybills(  # type: ignore[assignment]
+            session, user, phone=phone or None, status=status_value, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+    except AppError as exc:
+        error = exc.message
+    return render(
+        request,
+        "waybills/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "phone": phone,
+            "status": status_value,
+            "statuses": list(ShipmentStatus),
+            "products": PRODUCTS,
+            "error": error,
+        },
+    )
+
+
+@router.get("/waybills/import")
+def import_form(request: Request, user: PageUser) -> Response:
+    return render(request, "waybills/import.html", {"columns": importer.COLUMNS, "required": importer.REQUIRED})
+
+
+@router.post("/waybills/import")
+def import_upload(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, csrf_token)
+    context: dict[str, object] = {"columns": importer.COLUMNS, "required": importer.REQUIRED}
+    try:
+        data = importer.read_limited(file.file, settings.max_upload_bytes)
+        waybills = importer.import_waybills(
+            session, data, file.filename or "upload.csv", user, clock.now(), settings
+        )
+        context["created"] = waybills
+        return render(request, "waybills/import.html", context, 201)
+    except AppError as exc:
+        # Nothing was imported: the request's unit of work rolls back with this error response.
+        session.rollback()
+        context["error"] = exc
+        return render(request, "waybills/import.html", context, exc.status_code)
+
+
+@router.get("/waybills/{number}")
+def waybill_page(
+    number: str, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        waybill = service.get_waybill(session, number, user, settings)
+    except AppError as exc:
+        return render(request, "waybills/not_found.html", {"number": number, "error": exc}, exc.status_code)
+    return render(
+        request,
+        "waybills/detail.html",
+        {
+            "wb": waybill,
+            "product": PRODUCTS[waybill.product],
+            "show_money": user.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER),
+        },
+    )

@@ -1,0 +1,190 @@
+"""The application factory: JSON API under /api/v1, pages, static files, one error mapping."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from expressdesk import __version__
+from expressdesk.clock import Clock, SystemClock
+from expressdesk.config import Settings
+from expressdesk.db import create_db_engine, create_session_factory
+from expressdesk.errors import AppError, FieldProblem
+from expressdesk.web.deps import CSRF_COOKIE, Allow
+from expressdesk.web.pages import LoginRequired, make_templates, render
+
+log = logging.getLogger("expressdesk")
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class BodySizeLimit:
+    """Refuse request bodies above a limit before reading them (413 with a JSON error)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.limit:
+                response = JSONResponse(
+                    {"error": "payload_too_large", "detail": f"request body larger than {self.limit} bytes"},
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.limit:
+                        raise AppError(f"request body larger than {self.limit} bytes", status_code=413)
+                return message
+
+            await self.app(scope, limited_receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status_code: int, body: dict[str, Any]) -> Response:
+    if _wants_html(request):
+        return render(request, "errors/error.html", {"status": status_code, "error": body}, status_code)
+    return JSONResponse(body, status_code=status_code)
+
+
+def _loc_to_field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "not_authenticated", "detail": "log in first"}, status_code=401)
+        return RedirectResponse(f"/login?next={exc.message}", status_code=303)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        return _error_response(request, exc.status_code, exc.as_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            FieldProblem(_loc_to_field(tuple(e["loc"])), str(e["type"]), str(e["msg"]))
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        body = {"error": "validation_failed", "detail": detail, "problems": [p.as_dict() for p in problems]}
+        return _error_response(request, 422, body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        body = {"error": codes.get(exc.status_code, "http_error"), "detail": str(exc.detail)}
+        return _error_response(request, exc.status_code, body)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> Response:
+        body = {"error": "conflict", "detail": "someone else changed this record; reload and try again"}
+        return _error_response(request, 409, body)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError) -> Response:
+        log.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        body = {"error": "conflict", "detail": "the change conflicts with existing data (duplicate or missing reference)"}
+        return _error_response(request, 409, body)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        body = {"error": "internal_error", "detail": "an unexpected error occurred; it has been logged"}
+        return _error_response(request, 500, body)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """A configured ExpressDesk application (nothing happens at import time)."""
+    from expressdesk.customers.api import router as customers_router
+    from expressdesk.network.api import router as network_router
+    from expressdesk.staff.api import router as staff_router
+    from expressdesk.staff.views import router as auth_pages
+    from expressdesk.waybills.api import quotes_router
+    from expressdesk.waybills.api import router as waybills_router
+    from expressdesk.waybills.views import router as waybill_pages
+    from expressdesk.web.views import router as shell_pages
+
+    engine = engine or create_db_engine(settings.effective_database_url)
+    app = FastAPI(
+        title="ExpressDesk",
+        version=__version__,
+        description="Operations and customer-service platform of an express-delivery company.",
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.templates = make_templates()
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (staff_router, network_router, customers_router, waybills_router, quotes_router):
+        api.include_router(router)
+    app.include_router(api)
+
+    # Health is public on purpose (load balancers), declared like every other route.
+    @app.get("/healthz", tags=["health"], dependencies=[Depends(Allow.public_route())])
+    def healthz() -> dict[str, str]:
+        """200 when the database answers."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise AppError("database unreachable", status_code=503) from exc
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(auth_pages)
+    app.include_router(shell_pages)
+    app.include_router(waybill_pages)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def csrf_cookie(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        new = getattr(request.state, "new_csrf", None)
+        if new and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(
+                CSRF_COOKIE, new, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/"
+            )
+        return response
+
+    # Uploads are capped by settings; JSON bodies by the same figure plus form overhead.
+    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + 64 * 1024)
+    return app
