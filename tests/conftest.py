@@ -29,7 +29,9 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=CST)  # a Monday morning in Beijing t
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=("sqlite", "postgresql"), default="sqlite", help="database engine")
+    parser.addoption(
+        "--db", choices=("sqlite", "postgresql"), default="sqlite", help="database engine"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -71,7 +73,9 @@ def _empty_all_tables(engine: Engine) -> None:
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "number_sequences"]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for table in tables:
                 conn.execute(table.delete())
@@ -91,7 +95,12 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url=database_url, data_dir=tmp_path, max_upload_bytes=256 * 1024)
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        data_dir=tmp_path,
+        max_upload_bytes=256 * 1024,
+    )
 
 
 @pytest.fixture
@@ -109,7 +118,9 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock, engine: Engine, session_factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+def app(
+    settings: Settings, clock: FixedClock, engine: Engine, session_factory: sessionmaker[Session]
+):  # type: ignore[no-untyped-def]
     return create_app(settings, clock=clock, engine=engine)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from expressdesk.clock import SystemClock
 from expressdesk.config import Settings, get_settings
@@ -19,7 +21,10 @@ from expressdesk.db import create_db_engine, create_session_factory, unit_of_wor
 from expressdesk.enums import Role
 from expressdesk.errors import AppError
 
-app = typer.Typer(help="ExpressDesk: operations and customer service for an express company.", no_args_is_help=True)
+app = typer.Typer(
+    help="ExpressDesk: operations and customer service for an express company.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff and shipper users.", no_args_is_help=True)
@@ -66,12 +71,22 @@ def _settings() -> Settings:
         return get_settings()
     except ValidationError as exc:
         for e in exc.errors():
-            err.print(f"[red]configuration error:[/red] {'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}")
+            err.print(
+                f"[red]configuration error:[/red] {'.'.join(map(str, e['loc'])) or 'settings'}: "
+                f"{e['msg']}"
+            )
         raise typer.Exit(2) from None
 
 
-def _factory(settings: Settings) -> Any:
-    return create_session_factory(create_db_engine(settings.effective_database_url))
+@contextmanager
+def _transaction(settings: Settings) -> Iterator[Session]:
+    """One unit of work on the configured database; the engine is closed afterwards."""
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        with unit_of_work(create_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -83,7 +98,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     settings = _settings()
     engine = create_db_engine(settings.effective_database_url)
     upgrade(engine, revision)
-    console.print(f"database at [bold]{revision}[/bold]: {engine.url.render_as_string(hide_password=True)}")
+    console.print(
+        f"database at [bold]{revision}[/bold]: {engine.url.render_as_string(hide_password=True)}"
+    )
 
 
 @demo_app.command("load")
@@ -91,19 +108,24 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
 def demo_load(
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same data")] = 7,
     waybills: Annotated[int, typer.Option(min=0, max=1_000_000, help="number of waybills")] = 3000,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing (exit 0) if data exists")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing (exit 0) if data exists")
+    ] = False,
 ) -> None:
     """Load the demo network, staff, shippers, rate cards and waybills into an empty database."""
     from expressdesk.demo.generator import database_is_empty, load_demo
 
     settings = _settings()
-    factory = _factory(settings)
-    with unit_of_work(factory) as session:
+    with _transaction(settings) as session:
         if if_empty and not database_is_empty(session):
             console.print("database already has data: demo not loaded")
             return
         with Progress(
-            TextColumn("[bold]waybills"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+            TextColumn("[bold]waybills"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
             task = progress.add_task("waybills", total=waybills)
             summary = load_demo(
@@ -126,7 +148,9 @@ def users_create(
     username: Annotated[str, typer.Argument()],
     role: Annotated[Role, typer.Option(help="the user's role")],
     name: Annotated[str, typer.Option(help="display name")] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
     facility: Annotated[str | None, typer.Option(help="facility code (staff)")] = None,
     customer: Annotated[str | None, typer.Option(help="customer code (shipper users)")] = None,
     locale: Annotated[str | None, typer.Option(help="zh_CN or en")] = None,
@@ -144,7 +168,7 @@ def users_create(
         customer_code=customer,
         locale=locale,
     )
-    with unit_of_work(_factory(_settings())) as session:
+    with _transaction(_settings()) as session:
         user = create_user(session, data, SystemClock().now())
     console.print(f"created {user.role.value} [bold]{user.username}[/bold] (id {user.id})")
 
@@ -155,7 +179,7 @@ def users_list() -> None:
     """List users."""
     from expressdesk.staff.repository import list_users
 
-    with unit_of_work(_factory(_settings())) as session:
+    with _transaction(_settings()) as session:
         table = Table("username", "name", "role", "active")
         for u in list_users(session):
             table.add_row(u.username, u.display_name, u.role.value, "yes" if u.is_active else "no")
@@ -173,7 +197,7 @@ def tokens_create(
     from expressdesk.staff.repository import user_by_username
     from expressdesk.staff.service import create_api_token
 
-    with unit_of_work(_factory(_settings())) as session:
+    with _transaction(_settings()) as session:
         account = user_by_username(session, user)
         if account is None:
             raise NotFound(f"user: no user '{user}'")
@@ -196,13 +220,17 @@ def waybills_import(
     settings = _settings()
     with file.open("rb") as fh:
         data = read_limited(fh, settings.max_upload_bytes)
-    with unit_of_work(_factory(settings)) as session:
+    with _transaction(settings) as session:
         actor = user_by_username(session, user)
         if actor is None:
             raise NotFound(f"user: no user '{user}'")
         with console.status(f"checking and importing {file.name}…"):
-            created = import_waybills(session, data, file.name, actor, SystemClock().now(), settings)
-    console.print(f"imported [bold]{len(created)}[/bold] waybills: {created[0].number} … {created[-1].number}")
+            created = import_waybills(
+                session, data, file.name, actor, SystemClock().now(), settings
+            )
+    console.print(
+        f"imported [bold]{len(created)}[/bold] waybills: {created[0].number} … {created[-1].number}"
+    )
 
 
 @app.command("serve")
@@ -216,7 +244,12 @@ def serve(
 
     _settings()
     uvicorn.run(
-        "expressdesk.web.asgi:build", host=host, port=port, reload=reload, factory=True, proxy_headers=True
+        "expressdesk.web.asgi:build",
+        host=host,
+        port=port,
+        reload=reload,
+        factory=True,
+        proxy_headers=True,
     )
 
 

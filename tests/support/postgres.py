@@ -43,16 +43,26 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _server_bin_dir() -> str | None:
+    """Where initdb lives: on the PATH, or in Debian's versioned directory."""
+    if shutil.which("initdb"):
+        return None
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+    if not candidates:
+        raise RuntimeError("initdb not found: install the PostgreSQL server (make system-deps)")
+    return str(candidates[0].parent)
+
+
 def start_postgres() -> PostgresServer:
-    for tool in ("initdb", "pg_ctl"):
-        if shutil.which(tool) is None:
-            raise RuntimeError(f"{tool} not found on PATH: install the PostgreSQL server binaries")
+    bin_dir = _server_bin_dir()
     base = Path(tempfile.mkdtemp(prefix="expressdesk-pg-"))
     run_as: list[str] = []
     if os.geteuid() == 0:
         entry = pwd.getpwnam("postgres")
         os.chown(base, entry.pw_uid, entry.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
+    if bin_dir:
+        run_as = [*run_as, "env", f"PATH={bin_dir}:{os.environ.get('PATH', '')}"]
     port = _free_port()
     server = PostgresServer(base, port, run_as)
 
@@ -62,12 +72,32 @@ def start_postgres() -> PostgresServer:
             server.stop()
             raise RuntimeError(f"{args[0]} failed: {result.stdout}\n{result.stderr}")
 
-    run("initdb", "-D", str(base / "data"), "-U", "expressdesk", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+    run(
+        "initdb",
+        "-D",
+        str(base / "data"),
+        "-U",
+        "expressdesk",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+    )
     options = (
         f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
     )
-    run("pg_ctl", "-D", str(base / "data"), "-o", options, "-l", str(base / "server.log"), "-w", "start")
+    run(
+        "pg_ctl",
+        "-D",
+        str(base / "data"),
+        "-o",
+        options,
+        "-l",
+        str(base / "server.log"),
+        "-w",
+        "start",
+    )
     import psycopg
 
     deadline = time.monotonic() + 30

@@ -46,10 +46,23 @@ class World:
 def build_world(session: Session, now: datetime) -> World:
     world = World()
 
-    def facility(code: str, type_: FacilityType, province: str, city: str, district: str, parent: Facility | None = None) -> Facility:
+    def facility(
+        code: str,
+        type_: FacilityType,
+        province: str,
+        city: str,
+        district: str,
+        parent: Facility | None = None,
+    ) -> Facility:
         f = Facility(
-            code=code, name=f"{city}{district}{type_.value}", type=type_, province=province, city=city,
-            district=district, address=f"{province}{district}1号", parent_id=parent.id if parent else None,
+            code=code,
+            name=f"{city}{district}{type_.value}",
+            type=type_,
+            province=province,
+            city=city,
+            district=district,
+            address=f"{province}{district}1号",
+            parent_id=parent.id if parent else None,
             created_at=now,
         )
         session.add(f)
@@ -65,8 +78,13 @@ def build_world(session: Session, now: datetime) -> World:
 
     def user(username: str, role: Role, **extra: object) -> User:
         u = User(
-            username=username, display_name=username.title(), role=role, password_hash=_password_hash(),
-            is_active=True, created_at=now, **extra,
+            username=username,
+            display_name=username.title(),
+            role=role,
+            password_hash=_password_hash(),
+            is_active=True,
+            created_at=now,
+            **extra,
         )
         session.add(u)
         session.flush()
@@ -87,15 +105,25 @@ def build_world(session: Session, now: datetime) -> World:
         ("HZ01-02", hz1, "西湖区", []),
     ):
         area = DeliveryArea(
-            code=code, name=code, outlet_id=outlet.id, province=outlet.province, city=outlet.city,
-            district=district, keywords=keywords, couriers=[courier] if code.startswith("BJ") else [],
+            code=code,
+            name=code,
+            outlet_id=outlet.id,
+            province=outlet.province,
+            city=outlet.city,
+            district=district,
+            keywords=keywords,
+            couriers=[courier] if code.startswith("BJ") else [],
         )
         session.add(area)
         session.flush()
         world.areas[code] = area
 
-    route = LinehaulRoute(code="T-HZ-BJ", origin_hub_id=hz.id, dest_hub_id=bj.id, mode=TransportMode.TRUCK)
-    route.schedules.append(RouteSchedule(departure=time(21, 0), arrival=time(9, 0), arrival_day_offset=1))
+    route = LinehaulRoute(
+        code="T-HZ-BJ", origin_hub_id=hz.id, dest_hub_id=bj.id, mode=TransportMode.TRUCK
+    )
+    route.schedules.append(
+        RouteSchedule(departure=time(21, 0), arrival=time(9, 0), arrival_day_offset=1)
+    )
     session.add(route)
 
     session.add_all(
@@ -112,22 +140,38 @@ def build_world(session: Session, now: datetime) -> World:
         (Product.NEXT_DAY, "3", 1800, 800),
         (Product.SAME_DAY, "1", 1500, 300),
     ):
-        card.prices.append(RateCardPrice(product=product, zone=zone, first_price_fen=first, additional_price_fen=extra))
+        card.prices.append(
+            RateCardPrice(
+                product=product, zone=zone, first_price_fen=first, additional_price_fen=extra
+            )
+        )
     session.add(card)
 
     for code, outlet in (("C1", hz1), ("C2", bj1)):
         customer = Customer(
-            code=code, name=f"Shop {code}", contact_name="王芳", phone="13800000000",
-            province=outlet.province, city=outlet.city, district=outlet.district,
-            address=f"{outlet.province}{outlet.city}{outlet.district}文三路1号", home_outlet_id=outlet.id,
+            code=code,
+            name=f"Shop {code}",
+            contact_name="王芳",
+            phone="13800000000",
+            province=outlet.province,
+            city=outlet.city,
+            district=outlet.district,
+            address=f"{outlet.province}{outlet.city}{outlet.district}文三路1号",
+            home_outlet_id=outlet.id,
             created_at=now,
         )
         session.add(customer)
         session.flush()
         world.customers[code] = customer
         user(f"shipper_{code.lower()}", Role.SHIPPER, customer_id=customer.id)
-    contract = RateCard(code="CT-C1", name="C1 contract", customer_id=world.customers["C1"].id, created_at=now)
-    contract.prices.append(RateCardPrice(product=Product.STANDARD, zone="3", first_price_fen=1000, additional_price_fen=500))
+    contract = RateCard(
+        code="CT-C1", name="C1 contract", customer_id=world.customers["C1"].id, created_at=now
+    )
+    contract.prices.append(
+        RateCardPrice(
+            product=Product.STANDARD, zone="3", first_price_fen=1000, additional_price_fen=500
+        )
+    )
     session.add(contract)
     session.flush()
     return world
@@ -136,8 +180,16 @@ def build_world(session: Session, now: datetime) -> World:
 def waybill_payload(**overrides: object) -> dict[str, object]:
     """A valid waybill request from Hangzhou to Beijing; override any field."""
     payload: dict[str, object] = {
-        "sender": {"name": "王芳", "phone": "13800000000", "address": "浙江省杭州市西湖区文三路1号"},
-        "recipient": {"name": "李雷", "phone": "13912345678", "address": "北京市朝阳区建国路88号SOHO现代城"},
+        "sender": {
+            "name": "王芳",
+            "phone": "13800000000",
+            "address": "浙江省杭州市西湖区文三路1号",
+        },
+        "recipient": {
+            "name": "李雷",
+            "phone": "13912345678",
+            "address": "北京市朝阳区建国路88号SOHO现代城",
+        },
         "weight_kg": "1.2",
         "contents": "图书",
     }

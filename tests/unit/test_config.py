@@ -16,7 +16,9 @@ def test_production_starts_with_a_real_secret() -> None:
 
 def test_database_defaults_to_the_sqlite_file_in_the_data_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=tmp_path, database_url="")
-    assert settings.effective_database_url == f"sqlite:///{tmp_path.resolve() / 'expressdesk.sqlite3'}"
+    assert (
+        settings.effective_database_url == f"sqlite:///{tmp_path.resolve() / 'expressdesk.sqlite3'}"
+    )
 
 
 def test_waybill_prefix_must_be_capital_letters() -> None:

@@ -10,14 +10,16 @@ from expressdesk.customers import service
 from expressdesk.customers.schemas import CustomerCreate, CustomerOut
 from expressdesk.enums import Role
 from expressdesk.models import User
-from expressdesk.web.deps import AnyUser, Allow, ClockDep, SessionDep, StaffUser
+from expressdesk.web.deps import Allow, AnyUser, ClockDep, SessionDep, StaffUser
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 AccountManager = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 
 
 @router.post("", response_model=CustomerOut, status_code=status.HTTP_201_CREATED)
-def create_customer(data: CustomerCreate, user: AccountManager, session: SessionDep, clock: ClockDep) -> CustomerOut:
+def create_customer(
+    data: CustomerCreate, user: AccountManager, session: SessionDep, clock: ClockDep
+) -> CustomerOut:
     """Open a shipper account."""
     return CustomerOut.model_validate(service.create_customer(session, data, clock.now()))
 

@@ -24,7 +24,9 @@ def create_customer(session: Session, data: CustomerCreate, now: datetime) -> Cu
         raise ValidationFailed.on("phone", "phone_cn", str(exc)) from exc
     outlet_id = None
     if data.home_outlet_code:
-        outlet_id = session.scalar(select(Facility.id).where(Facility.code == data.home_outlet_code))
+        outlet_id = session.scalar(
+            select(Facility.id).where(Facility.code == data.home_outlet_code)
+        )
         if outlet_id is None:
             raise ValidationFailed.on(
                 "home_outlet_code", "unknown_code", f"no facility '{data.home_outlet_code}'"
@@ -52,7 +54,9 @@ def create_customer(session: Session, data: CustomerCreate, now: datetime) -> Cu
             except InvalidPhone as exc:
                 raise ValidationFailed.on(f"contacts[{i}].phone", "phone_cn", str(exc)) from exc
         customer.contacts.append(
-            CustomerContact(name=contact.name, phone=contact_phone, email=contact.email, title=contact.title)
+            CustomerContact(
+                name=contact.name, phone=contact_phone, email=contact.email, title=contact.title
+            )
         )
     session.add(customer)
     session.flush()

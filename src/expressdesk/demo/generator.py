@@ -82,10 +82,15 @@ class _Names:
     def address(self, province: str, city: str, district: str, street: str | None = None) -> str:
         city_part = "" if city == province else city
         community = self.rng.choice(data.STREET_WORDS) + self.rng.choice(data.COMMUNITIES)
-        return (
-            f"{province}{city_part}{district}{street or self.street()}{self.rng.randrange(1, 500)}号"
-            f"{community}{self.rng.randrange(1, 30)}栋{self.rng.randrange(1, 30):d}0{self.rng.randrange(1, 6)}室"
+        number = self.rng.randrange(1, 500)
+        building, floor, flat = (
+            self.rng.randrange(1, 30),
+            self.rng.randrange(1, 30),
+            self.rng.randrange(1, 6),
         )
+        street = street or self.street()
+        place = f"{province}{city_part}{district}{street}{number}号"
+        return f"{place}{community}{building}栋{floor}0{flat}室"
 
 
 def load_demo(
@@ -101,7 +106,9 @@ def load_demo(
     if settings.environment == "production":
         raise RuntimeError("demo data is never loaded in production")
     if not database_is_empty(session):
-        raise RuntimeError("the database already has data; demo data goes into an empty database only")
+        raise RuntimeError(
+            "the database already has data; demo data goes into an empty database only"
+        )
     rng = random.Random(seed)
     names = _Names(rng)
     summary = DemoSummary()
@@ -164,7 +171,9 @@ def load_demo(
             outlets.append(outlet)
             summary.outlets += 1
             session.flush()
-            user(f"ops.{outlet.code.lower()}", names.person(), Role.OPERATIONS, facility_id=outlet.id)
+            user(
+                f"ops.{outlet.code.lower()}", names.person(), Role.OPERATIONS, facility_id=outlet.id
+            )
             session.add(
                 Facility(
                     code=f"{outlet.code}S",
@@ -211,18 +220,23 @@ def load_demo(
     customers = _customers(session, outlets, names, rng, now, summary, user)
     session.flush()
     _ = list_card
-    summary.waybills = _waybills(session, settings, now, rng, names, customers, outlets, waybills, progress)
+    summary.waybills = _waybills(
+        session, settings, now, rng, names, customers, outlets, waybills, progress
+    )
     return summary
 
 
-def _routes(session: Session, hubs: dict[str, Facility], rng: random.Random, summary: DemoSummary) -> None:
+def _routes(
+    session: Session, hubs: dict[str, Facility], rng: random.Random, summary: DemoSummary
+) -> None:
     codes = list(hubs)
     for i, a in enumerate(codes):
         for b in codes[i + 1 :]:
             for origin, dest in ((a, b), (b, a)):
                 departure = time(rng.choice((19, 20, 21, 22)), rng.choice((0, 30)))
                 hours = rng.randint(8, 30)
-                arrival_dt = datetime(2024, 1, 1, departure.hour, departure.minute) + timedelta(hours=hours)  # noqa: DTZ001
+                leaves = datetime(2024, 1, 1, departure.hour, departure.minute)  # noqa: DTZ001
+                arrival_dt = leaves + timedelta(hours=hours)
                 route = LinehaulRoute(
                     code=f"T-{origin}-{dest}",
                     origin_hub_id=hubs[origin].id,
@@ -327,7 +341,12 @@ def _customers(
         summary.customers += 1
         user(f"shipper{1001 + i}", customer.contact_name, Role.SHIPPER, customer_id=customer.id)
         if i < 2:  # the two biggest accounts have contract prices (−15 %)
-            card = RateCard(code=f"CT-{customer.code}", name=f"{name} 合同价", customer_id=customer.id, created_at=now)
+            card = RateCard(
+                code=f"CT-{customer.code}",
+                name=f"{name} 合同价",
+                customer_id=customer.id,
+                created_at=now,
+            )
             for product, zones in LIST_PRICES.items():
                 for zone, (first, extra) in zones.items():
                     card.prices.append(
@@ -361,7 +380,7 @@ def _waybills(
     made = 0
     while made < count:
         batch = min(WAYBILL_BATCH, count - made)
-        drafts = []
+        drafts: list[WaybillCreate] = []
         for _ in range(batch):
             customer = rng.choices(customers, weights=weights)[0]
             roll = rng.random()
@@ -390,10 +409,17 @@ def _waybills(
                     customer_code=customer.code,
                     order_ref=f"{customer.code}-{made + len(drafts) + 1:07d}",
                     product=product,
-                    sender=PartyIn(name=customer.contact_name, phone=customer.phone, address=customer.address),
-                    recipient=PartyIn(name=names.person(), phone=names.mobile(), address=dest_address),
+                    sender=PartyIn(
+                        name=customer.contact_name, phone=customer.phone, address=customer.address
+                    ),
+                    recipient=PartyIn(
+                        name=names.person(), phone=names.mobile(), address=dest_address
+                    ),
                     contents=rng.choice(data.CONTENTS),
-                    weight_kg=Decimal(rng.choice((200, 350, 500, 800, 1200, 1800, 2500, 4000, 7500))) / 1000,
+                    weight_kg=Decimal(
+                        rng.choice((200, 350, 500, 800, 1200, 1800, 2500, 4000, 7500))
+                    )
+                    / 1000,
                     length_cm=rng.randint(20, 60) if sized else None,
                     width_cm=rng.randint(15, 40) if sized else None,
                     height_cm=rng.randint(5, 40) if sized else None,

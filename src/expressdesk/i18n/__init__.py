@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
@@ -22,7 +22,7 @@ LOCALE_LABELS = {"zh_CN": "中文", "en": "English"}
 _LOCALE_DIR = Path(__file__).parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> Translations:
     """The compiled catalog of ``locale`` (English messages are the msgids themselves)."""
     po_path = _LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"

@@ -84,7 +84,8 @@ class Waybill(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    # Optimistic locking: a concurrent edit raises StaleDataError (answered as 409).
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     customer: Mapped[Customer | None] = relationship()
     origin_facility: Mapped[Facility | None] = relationship(foreign_keys=[origin_facility_id])
@@ -96,7 +97,9 @@ class ZoneRule(Base):
     """Which price zone a shipment from one province to another falls in (区域矩阵)."""
 
     __tablename__ = "zone_rules"
-    __table_args__ = (UniqueConstraint("origin_province", "dest_province", name="uq_zone_rules_pair"),)
+    __table_args__ = (
+        UniqueConstraint("origin_province", "dest_province", name="uq_zone_rules_pair"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     origin_province: Mapped[str] = mapped_column(String(20))

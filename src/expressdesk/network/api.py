@@ -34,7 +34,9 @@ def list_facilities(
 
 
 @router.post("/facilities", response_model=FacilityOut, status_code=status.HTTP_201_CREATED)
-def create_facility(data: FacilityCreate, user: AdminUser, session: SessionDep, clock: ClockDep) -> FacilityOut:
+def create_facility(
+    data: FacilityCreate, user: AdminUser, session: SessionDep, clock: ClockDep
+) -> FacilityOut:
     """Add a facility."""
     return FacilityOut.model_validate(service.create_facility(session, data, clock.now()))
 
@@ -104,5 +106,7 @@ def lane(
     return LaneOut(
         origin_hub=origin,
         dest_hub=destination,
-        normal_transit_hours=round(transit.total_seconds() / 3600, 2) if transit is not None else None,
+        normal_transit_hours=round(transit.total_seconds() / 3600, 2)
+        if transit is not None
+        else None,
     )

@@ -23,7 +23,10 @@ class AreaRule:
 
 
 def match_delivery_area(
-    rules: Iterable[AreaRule], province: str | None, city: str | None, district: str | None,
+    rules: Iterable[AreaRule],
+    province: str | None,
+    city: str | None,
+    district: str | None,
     detail: str,
 ) -> int | None:
     """The area serving an address: the longest matching keyword in the district wins; an area
@@ -68,7 +71,9 @@ class Departure:
     @property
     def duration(self) -> timedelta:
         start = datetime.combine(date(2000, 1, 3), self.departure)
-        end = datetime.combine(date(2000, 1, 3) + timedelta(days=self.arrival_day_offset), self.arrival)
+        end = datetime.combine(
+            date(2000, 1, 3) + timedelta(days=self.arrival_day_offset), self.arrival
+        )
         return end - start
 
     def operates_on(self, day: date) -> bool:
@@ -83,7 +88,9 @@ def validate_schedule(departure: time, arrival: time, day_offset: int, days: str
     if day_offset < 0 or day_offset > 3:
         problems.append("arrival_day_offset must be between 0 and 3")
     if day_offset == 0 and arrival <= departure:
-        problems.append("arrival must be after departure on the same day (or set arrival_day_offset)")
+        problems.append(
+            "arrival must be after departure on the same day (or set arrival_day_offset)"
+        )
     return problems
 
 

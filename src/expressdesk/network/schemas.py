@@ -17,7 +17,9 @@ class FacilityCreate(BaseModel):
     code: str = Code
     name: str = Field(min_length=1, max_length=100)
     type: FacilityType
-    address: str = Field(min_length=2, max_length=300, description="parsed into province/city/district")
+    address: str = Field(
+        min_length=2, max_length=300, description="parsed into province/city/district"
+    )
     phone: str = Field(default="", max_length=30)
     parent_code: str | None = Field(default=None, description="the hub this facility reports to")
 
@@ -44,7 +46,11 @@ class AreaCreate(BaseModel):
     code: str = Field(min_length=2, max_length=24, pattern=r"^[A-Z0-9][A-Z0-9\-]*$")
     name: str = Field(min_length=1, max_length=100)
     outlet_code: str
-    region: str = Field(min_length=2, max_length=100, description="province, city and district, e.g. 浙江省杭州市西湖区")
+    region: str = Field(
+        min_length=2,
+        max_length=100,
+        description="province, city and district, e.g. 浙江省杭州市西湖区",
+    )
     keywords: list[str] = Field(default_factory=list, max_length=200)
     is_remote: bool = False
     courier_usernames: list[str] = Field(default_factory=list)

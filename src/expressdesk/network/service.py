@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expressdesk.enums import FacilityType, TransportMode
+from expressdesk.enums import FacilityType, Role, TransportMode
 from expressdesk.errors import Conflict, ValidationFailed
 from expressdesk.models import DeliveryArea, Facility, LinehaulRoute, RouteSchedule, User
-from expressdesk.enums import Role
 from expressdesk.network import repository
 from expressdesk.network.rules import match_delivery_area, normal_transit_time, validate_schedule
 from expressdesk.network.schemas import AreaCreate, AreaOut, FacilityCreate, RouteCreate
@@ -20,19 +19,25 @@ from expressdesk.waybills.addresses import ParsedAddress, parse_address
 _REFERENCE_WEEK = datetime(2024, 1, 1)  # noqa: DTZ001  (local network time, naive on purpose)
 
 
-def _facility(session: Session, code: str, field: str, type_: FacilityType | None = None) -> Facility:
+def _facility(
+    session: Session, code: str, field: str, type_: FacilityType | None = None
+) -> Facility:
     facility = repository.facility_by_code(session, code)
     if facility is None:
         raise ValidationFailed.on(field, "unknown_code", f"no facility '{code}'")
     if type_ is not None and facility.type is not type_:
-        raise ValidationFailed.on(field, "facility_type", f"'{code}' is a {facility.type.value}, not a {type_.value}")
+        raise ValidationFailed.on(
+            field, "facility_type", f"'{code}' is a {facility.type.value}, not a {type_.value}"
+        )
     return facility
 
 
 def _placed(address: str, field: str) -> ParsedAddress:
     parsed = parse_address(address)
     if not parsed.parsed:
-        raise ValidationFailed.on(field, "address_unrecognised", "province, city and district must be recognisable")
+        raise ValidationFailed.on(
+            field, "address_unrecognised", "province, city and district must be recognisable"
+        )
     return parsed
 
 
@@ -70,7 +75,9 @@ def create_area(session: Session, data: AreaCreate) -> DeliveryArea:
     for username in data.courier_usernames:
         courier = session.scalar(select(User).where(User.username == username))
         if courier is None or courier.role is not Role.COURIER:
-            raise ValidationFailed.on("courier_usernames", "unknown_courier", f"'{username}' is not a courier")
+            raise ValidationFailed.on(
+                "courier_usernames", "unknown_courier", f"'{username}' is not a courier"
+            )
         couriers.append(courier)
     area = DeliveryArea(
         code=data.code,
@@ -107,8 +114,12 @@ def area_out(area: DeliveryArea) -> AreaOut:
 def match_area(session: Session, address: str) -> tuple[ParsedAddress, DeliveryArea | None]:
     """Which delivery area serves an address (None: outside every area, 超区)."""
     parsed = parse_address(address)
-    rules = repository.area_rules_for_districts(session, [parsed.district] if parsed.district else [])
-    area_id = match_delivery_area(rules, parsed.province, parsed.city, parsed.district, parsed.detail)
+    rules = repository.area_rules_for_districts(
+        session, [parsed.district] if parsed.district else []
+    )
+    area_id = match_delivery_area(
+        rules, parsed.province, parsed.city, parsed.district, parsed.detail
+    )
     return parsed, session.get(DeliveryArea, area_id) if area_id is not None else None
 
 
@@ -118,14 +129,22 @@ def create_route(session: Session, data: RouteCreate) -> LinehaulRoute:
     origin = _facility(session, data.origin_hub_code, "origin_hub_code", FacilityType.HUB)
     dest = _facility(session, data.dest_hub_code, "dest_hub_code", FacilityType.HUB)
     if origin.id == dest.id:
-        raise ValidationFailed.on("dest_hub_code", "different_hubs", "a route connects two different hubs")
-    route = LinehaulRoute(code=data.code, origin_hub_id=origin.id, dest_hub_id=dest.id, mode=data.mode)
+        raise ValidationFailed.on(
+            "dest_hub_code", "different_hubs", "a route connects two different hubs"
+        )
+    route = LinehaulRoute(
+        code=data.code, origin_hub_id=origin.id, dest_hub_id=dest.id, mode=data.mode
+    )
     for i, s in enumerate(data.schedules):
-        for message in validate_schedule(s.departure, s.arrival, s.arrival_day_offset, s.days_of_operation):
+        for message in validate_schedule(
+            s.departure, s.arrival, s.arrival_day_offset, s.days_of_operation
+        ):
             raise ValidationFailed.on(f"schedules[{i}]", "schedule", message)
         if data.mode is TransportMode.AIR and not (s.airline_code and s.flight_number):
             raise ValidationFailed.on(
-                f"schedules[{i}].flight_number", "air_needs_flight", "an air schedule needs airline_code and flight_number"
+                f"schedules[{i}].flight_number",
+                "air_needs_flight",
+                "an air schedule needs airline_code and flight_number",
             )
         route.schedules.append(
             RouteSchedule(
@@ -147,4 +166,6 @@ def lane_transit(session: Session, origin_code: str, dest_code: str) -> timedelt
     """The normal hub-to-hub time of a lane from the schedules (None: no connection)."""
     origin = _facility(session, origin_code, "origin", FacilityType.HUB)
     dest = _facility(session, dest_code, "destination", FacilityType.HUB)
-    return normal_transit_time(repository.all_departures(session), origin.id, dest.id, _REFERENCE_WEEK)
+    return normal_transit_time(
+        repository.all_departures(session), origin.id, dest.id, _REFERENCE_WEEK
+    )

@@ -24,10 +24,18 @@ def my_tokens(user: AnyUser, session: SessionDep) -> list[TokenOut]:
 
 
 @router.post("/me/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(data: TokenCreate, user: AnyUser, session: SessionDep, clock: ClockDep) -> TokenCreated:
+def create_token(
+    data: TokenCreate, user: AnyUser, session: SessionDep, clock: ClockDep
+) -> TokenCreated:
     """A new API token for the caller, shown once."""
     record, token = service.create_api_token(session, user, data.name, clock.now())
-    return TokenCreated(id=record.id, name=record.name, prefix=record.prefix, token=token, created_at=record.created_at)
+    return TokenCreated(
+        id=record.id,
+        name=record.name,
+        prefix=record.prefix,
+        token=token,
+        created_at=record.created_at,
+    )
 
 
 @router.delete("/me/tokens/{token_id}", response_model=TokenOut)

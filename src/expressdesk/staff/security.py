@@ -9,7 +9,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-API_TOKEN_PREFIX = "edk_"  # so leaked tokens are recognisable by secret scanners
+API_TOKEN_PREFIX = "edk_"  # noqa: S105  (a label, not a secret); so leaked tokens are recognisable by secret scanners
 MIN_PASSWORD_LENGTH = 8
 
 

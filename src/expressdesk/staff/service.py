@@ -1,4 +1,4 @@
-"""Use cases of the staff feature: users, logins, sessions and API tokens. Flushes, never commits."""
+"""Use cases of the staff feature: users, logins, sessions, API tokens. Flushes, never commits."""
 
 from __future__ import annotations
 
@@ -38,17 +38,25 @@ def create_user(session: Session, data: UserCreate, now: datetime) -> User:
     if data.facility_code:
         facility = session.scalar(select(Facility).where(Facility.code == data.facility_code))
         if facility is None:
-            raise ValidationFailed.on("facility_code", "unknown_code", f"no facility '{data.facility_code}'")
+            raise ValidationFailed.on(
+                "facility_code", "unknown_code", f"no facility '{data.facility_code}'"
+            )
         facility_id = facility.id
     if data.role is Role.SHIPPER:
         if not data.customer_code:
-            raise ValidationFailed.on("customer_code", "required", "a shipper user needs a customer account")
+            raise ValidationFailed.on(
+                "customer_code", "required", "a shipper user needs a customer account"
+            )
         customer = session.scalar(select(Customer).where(Customer.code == data.customer_code))
         if customer is None:
-            raise ValidationFailed.on("customer_code", "unknown_code", f"no customer '{data.customer_code}'")
+            raise ValidationFailed.on(
+                "customer_code", "unknown_code", f"no customer '{data.customer_code}'"
+            )
         customer_id = customer.id
     elif data.customer_code:
-        raise ValidationFailed.on("customer_code", "not_allowed", "only shipper users belong to a customer")
+        raise ValidationFailed.on(
+            "customer_code", "not_allowed", "only shipper users belong to a customer"
+        )
     user = User(
         username=data.username,
         display_name=data.display_name,
@@ -117,7 +125,9 @@ def user_for_web_session(session: Session, secret: str, now: datetime) -> User |
     return user if user is not None and user.is_active else None
 
 
-def create_api_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
+def create_api_token(
+    session: Session, user: User, name: str, now: datetime
+) -> tuple[ApiToken, str]:
     """A new API token for ``user``; the plain token is returned once and never stored."""
     token = new_token(API_TOKEN_PREFIX)
     record = ApiToken(

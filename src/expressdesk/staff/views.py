@@ -52,7 +52,10 @@ def login(
     except NotAuthenticated:
         message = translate(request, "Wrong username or password.")
         return render(
-            request, "auth/login.html", {"next": _safe_next(next), "error": message, "username": username}, 400
+            request,
+            "auth/login.html",
+            {"next": _safe_next(next), "error": message, "username": username},
+            400,
         )
     issued = service.open_web_session(session, account, clock.now(), settings.session_days)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -70,7 +73,10 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, user: OptionalUser, session: SessionDep, csrf_token: Annotated[str, Form()] = ""
+    request: Request,
+    user: OptionalUser,
+    session: SessionDep,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(request, csrf_token)
     cookie = request.cookies.get(SESSION_COOKIE)

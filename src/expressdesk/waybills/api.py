@@ -20,7 +20,7 @@ from expressdesk.waybills.schemas import (
     money,
     waybill_out,
 )
-from expressdesk.web.deps import AnyUser, Allow, ClockDep, SessionDep, SettingsDep
+from expressdesk.web.deps import Allow, AnyUser, ClockDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/waybills", tags=["waybills"])
 quotes_router = APIRouter(tags=["pricing"])
@@ -81,13 +81,21 @@ def list_waybills(
 ) -> WaybillList:
     """Search waybills by phone, customer and status (shippers see only their own)."""
     rows, total = service.search_waybills(
-        session, user, phone=phone, customer_code=customer, status=status_, limit=limit, offset=offset
+        session,
+        user,
+        phone=phone,
+        customer_code=customer,
+        status=status_,
+        limit=limit,
+        offset=offset,
     )
     return WaybillList(items=[waybill_out(w) for w in rows], total=total)
 
 
 @router.get("/{number}", response_model=WaybillOut)
-def get_waybill(number: str, user: AnyUser, session: SessionDep, settings: SettingsDep) -> WaybillOut:
+def get_waybill(
+    number: str, user: AnyUser, session: SessionDep, settings: SettingsDep
+) -> WaybillOut:
     """One waybill by number (a mistyped number is reported as invalid, not as missing)."""
     return waybill_out(service.get_waybill(session, number, user, settings))
 

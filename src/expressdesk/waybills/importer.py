@@ -154,14 +154,16 @@ def parse_table(data: bytes, filename: str, max_rows: int) -> tuple[dict[str, st
                 raise ImportRejected(
                     "header: missing required columns: " + ", ".join(missing),
                     problems=[
-                        FieldProblem(m, "required_column", "column is missing", line) for m in missing
+                        FieldProblem(m, "required_column", "column is missing", line)
+                        for m in missing
                     ],
                 )
             if unknown:
                 raise ImportRejected(
                     "header: unknown columns: " + ", ".join(unknown),
                     problems=[
-                        FieldProblem(u, "unknown_column", "not a known column", line) for u in unknown
+                        FieldProblem(u, "unknown_column", "not a known column", line)
+                        for u in unknown
                     ],
                 )
             continue
@@ -174,7 +176,9 @@ def parse_table(data: bytes, filename: str, max_rows: int) -> tuple[dict[str, st
             )
         rows.append(Row(line, {positions[p]: v for p, v in enumerate(values) if p in positions}))
     if header is None or not rows:
-        raise ImportRejected("file: no data rows", problems=[FieldProblem("file", "not_empty", "no rows", 1)])
+        raise ImportRejected(
+            "file: no data rows", problems=[FieldProblem("file", "not_empty", "no rows", 1)]
+        )
     return used, rows
 
 
@@ -196,7 +200,11 @@ def row_to_payload(values: dict[str, str]) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "customer_code": get("customer_code"),
         "order_ref": get("order_ref"),
-        "sender": {"name": get("sender_name"), "phone": get("sender_phone"), "address": get("sender_address")},
+        "sender": {
+            "name": get("sender_name"),
+            "phone": get("sender_phone"),
+            "address": get("sender_address"),
+        },
         "recipient": {
             "name": get("recipient_name"),
             "phone": get("recipient_phone"),
@@ -218,7 +226,11 @@ def row_to_payload(values: dict[str, str]) -> dict[str, Any]:
 def _column_for(loc: tuple[Any, ...], used: dict[str, str]) -> str:
     """The header the user wrote for a pydantic error location like ('recipient', 'phone')."""
     parts = [str(p) for p in loc]
-    key = "_".join(parts[:2]) if parts and parts[0] in ("sender", "recipient") else (parts[0] if parts else "row")
+    key = (
+        "_".join(parts[:2])
+        if parts and parts[0] in ("sender", "recipient")
+        else (parts[0] if parts else "row")
+    )
     return used.get(key, key)
 
 

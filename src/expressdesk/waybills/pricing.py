@@ -99,7 +99,9 @@ def quote(
         insurance_fee_fen=rate_fee_fen(
             declared_value_fen, surcharges.insurance_rate_permille, surcharges.insurance_min_fen
         ),
-        cod_fee_fen=rate_fee_fen(cod_amount_fen, surcharges.cod_rate_permille, surcharges.cod_min_fen),
+        cod_fee_fen=rate_fee_fen(
+            cod_amount_fen, surcharges.cod_rate_permille, surcharges.cod_min_fen
+        ),
         receipt_fee_fen=surcharges.receipt_fee_fen if receipt_return else 0,
     )
 

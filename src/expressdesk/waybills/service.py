@@ -63,7 +63,9 @@ def check_waybill_number(raw: str, settings: Settings, field_name: str = "number
         raise InvalidWaybillNumber(
             f"{field_name}: '{raw}' is not a valid waybill number "
             f"({settings.waybill_prefix} followed by 12 digits with a correct check digit)",
-            problems=[FieldProblem(field_name, "waybill_check_digit", "not a valid waybill number")],
+            problems=[
+                FieldProblem(field_name, "waybill_check_digit", "not a valid waybill number")
+            ],
         )
     return number
 
@@ -125,7 +127,9 @@ class Pricer:
         zone = self.zone(origin.province, dest.province)
         if product is Product.SAME_DAY and (not origin.city or origin.city != dest.city):
             raise ValidationFailed.on(
-                "product", "same_city_only", "same-day delivery (当天件) is only offered within one city"
+                "product",
+                "same_city_only",
+                "same-day delivery (当天件) is only offered within one city",
             )
         row = self.price(card, product, zone)
         if row is None:
@@ -136,7 +140,10 @@ class Pricer:
             product=product,
             zone=zone,
             price=ZonePrice(
-                row.first_weight_g, row.first_price_fen, row.additional_unit_g, row.additional_price_fen
+                row.first_weight_g,
+                row.first_price_fen,
+                row.additional_unit_g,
+                row.additional_price_fen,
             ),
             surcharges=Surcharges(
                 card.insurance_rate_permille,
@@ -155,13 +162,17 @@ class Pricer:
         return card, result
 
 
-def quote_price(session: Session, request: QuoteRequest, actor: User | None) -> tuple[RateCard, Quote]:
+def quote_price(
+    session: Session, request: QuoteRequest, actor: User | None
+) -> tuple[RateCard, Quote]:
     """A price quote with the same rules as billing."""
     customer = _customer_for(session, request.customer_code, actor)
     origin, dest = parse_addresses([request.origin, request.destination])
     for name, parsed in (("origin", origin), ("destination", dest)):
         if not parsed.province:
-            raise ValidationFailed.on(name, "address_unrecognised", "no province or city recognised")
+            raise ValidationFailed.on(
+                name, "address_unrecognised", "no province or city recognised"
+            )
     dims = None
     if request.length_cm and request.width_cm and request.height_cm:
         dims = (request.length_cm, request.width_cm, request.height_cm)
@@ -218,7 +229,9 @@ def create_waybill(
             )
     problems, waybills = build_waybills(session, [data], actor, now, settings)
     if problems:
-        raise ValidationFailed("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
+        )
     return CreateOutcome(waybills[0], created=True)
 
 
@@ -259,7 +272,9 @@ def build_waybills(
     for i, draft in enumerate(drafts):
         try:
             if draft.customer_code not in customer_cache:
-                customer_cache[draft.customer_code] = _customer_for(session, draft.customer_code, actor)
+                customer_cache[draft.customer_code] = _customer_for(
+                    session, draft.customer_code, actor
+                )
             customers.append(customer_cache[draft.customer_code])
         except ValidationFailed as exc:
             for p in exc.problems:
@@ -277,11 +292,15 @@ def build_waybills(
                 pair.append("")
         phones.append((pair[0], pair[1]))
         if draft.cod_amount > 0 and customers[i] is None:
-            problem(i, "cod_amount", "cod_needs_account", "cash on delivery needs a customer account")
+            problem(
+                i, "cod_amount", "cod_needs_account", "cash on delivery needs a customer account"
+            )
 
     _check_order_refs(session, drafts, customers, problem)
 
-    parsed = parse_addresses([d.sender.address for d in drafts] + [d.recipient.address for d in drafts])
+    parsed = parse_addresses(
+        [d.sender.address for d in drafts] + [d.recipient.address for d in drafts]
+    )
     senders, recipients = parsed[: len(drafts)], parsed[len(drafts) :]
     area_rules = network_repo.area_rules_for_districts(
         session, [p.district for p in parsed if p.district]
@@ -319,7 +338,8 @@ def build_waybills(
     serials = repository.take_serials(session, len(drafts))
     waybills: list[Waybill] = []
     for i, draft in enumerate(drafts):
-        card, q = quotes[i]  # type: ignore[misc]
+        card, q = quotes[i]  # type: ignore[misc]  # no problems: every quote is set
+        dest_area = dest_areas[i]
         customer = customers[i]
         sender, recipient = senders[i], recipients[i]
         origin_area = origin_areas[i]
@@ -366,8 +386,8 @@ def build_waybills(
                 total_fen=q.total_fen,
                 rate_card_id=card.id,
                 origin_facility_id=origin_outlet,
-                dest_facility_id=outlet_of.get(dest_areas[i]) if dest_areas[i] else None,
-                dest_area_id=dest_areas[i],
+                dest_facility_id=outlet_of.get(dest_area) if dest_area is not None else None,
+                dest_area_id=dest_area,
                 created_at=now,
                 created_by_id=actor.id,
             )
@@ -378,7 +398,9 @@ def build_waybills(
 
 
 def _area_for(rules: list[AreaRule], address: ParsedAddress) -> int | None:
-    return match_delivery_area(rules, address.province, address.city, address.district, address.detail)
+    return match_delivery_area(
+        rules, address.province, address.city, address.district, address.detail
+    )
 
 
 def _check_order_refs(
@@ -404,11 +426,16 @@ def _check_order_refs(
         for (cid, ref), i in seen.items():
             if cid == customer_id and ref in existing:
                 report(
-                    i, "order_ref", "unique", f"'{ref}' was already used for waybill {existing[ref].number}"
+                    i,
+                    "order_ref",
+                    "unique",
+                    f"'{ref}' was already used for waybill {existing[ref].number}",
                 )
 
 
-def get_waybill(session: Session, raw_number: str, actor: User | None, settings: Settings) -> Waybill:
+def get_waybill(
+    session: Session, raw_number: str, actor: User | None, settings: Settings
+) -> Waybill:
     """A waybill the actor may see: staff see all, a shipper only their own (others: not found)."""
     number = check_waybill_number(raw_number, settings)
     waybill = repository.waybill_by_number(session, number)
@@ -442,7 +469,9 @@ def search_waybills(
     elif customer_code:
         customer = repository.customer_by_code(session, customer_code)
         if customer is None:
-            raise ValidationFailed.on("customer", "unknown_code", f"no customer account '{customer_code}'")
+            raise ValidationFailed.on(
+                "customer", "unknown_code", f"no customer account '{customer_code}'"
+            )
         customer_id = customer.id
     normalized_phone = None
     if phone:
@@ -451,5 +480,10 @@ def search_waybills(
         except InvalidPhone as exc:
             raise ValidationFailed.on("phone", "phone_cn", str(exc)) from exc
     return repository.search_waybills(
-        session, customer_id=customer_id, phone=normalized_phone, status=status, limit=limit, offset=offset
+        session,
+        customer_id=customer_id,
+        phone=normalized_phone,
+        status=status,
+        limit=limit,
+        offset=offset,
     )

@@ -33,7 +33,12 @@ def waybill_list(
     total = 0
     try:
         rows, total = service.search_waybills(  # type: ignore[assignment]
-            session, user, phone=phone or None, status=status_value, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            session,
+            user,
+            phone=phone or None,
+            status=status_value,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
         )
     except AppError as exc:
         error = exc.message
@@ -56,7 +61,11 @@ def waybill_list(
 
 @router.get("/waybills/import")
 def import_form(request: Request, user: PageUser) -> Response:
-    return render(request, "waybills/import.html", {"columns": importer.COLUMNS, "required": importer.REQUIRED})
+    return render(
+        request,
+        "waybills/import.html",
+        {"columns": importer.COLUMNS, "required": importer.REQUIRED},
+    )
 
 
 @router.post("/waybills/import")
@@ -92,7 +101,9 @@ def waybill_page(
     try:
         waybill = service.get_waybill(session, number, user, settings)
     except AppError as exc:
-        return render(request, "waybills/not_found.html", {"number": number, "error": exc}, exc.status_code)
+        return render(
+            request, "waybills/not_found.html", {"number": number, "error": exc}, exc.status_code
+        )
     return render(
         request,
         "waybills/detail.html",

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 
 from expressdesk import __version__
 from expressdesk.clock import Clock, SystemClock
@@ -42,7 +44,10 @@ class BodySizeLimit:
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.limit:
                 response = JSONResponse(
-                    {"error": "payload_too_large", "detail": f"request body larger than {self.limit} bytes"},
+                    {
+                        "error": "payload_too_large",
+                        "detail": f"request body larger than {self.limit} bytes",
+                    },
                     status_code=413,
                 )
                 await response(scope, receive, send)
@@ -55,7 +60,9 @@ class BodySizeLimit:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.limit:
-                        raise AppError(f"request body larger than {self.limit} bytes", status_code=413)
+                        raise AppError(
+                            f"request body larger than {self.limit} bytes", status_code=413
+                        )
                 return message
 
             await self.app(scope, limited_receive, send)
@@ -64,12 +71,16 @@ class BodySizeLimit:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
 
 
 def _error_response(request: Request, status_code: int, body: dict[str, Any]) -> Response:
     if _wants_html(request):
-        return render(request, "errors/error.html", {"status": status_code, "error": body}, status_code)
+        return render(
+            request, "errors/error.html", {"status": status_code, "error": body}, status_code
+        )
     return JSONResponse(body, status_code=status_code)
 
 
@@ -82,7 +93,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "not_authenticated", "detail": "log in first"}, status_code=401)
+            return JSONResponse(
+                {"error": "not_authenticated", "detail": "log in first"}, status_code=401
+            )
         return RedirectResponse(f"/login?next={exc.message}", status_code=303)
 
     @app.exception_handler(AppError)
@@ -96,7 +109,11 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        body = {"error": "validation_failed", "detail": detail, "problems": [p.as_dict() for p in problems]}
+        body = {
+            "error": "validation_failed",
+            "detail": detail,
+            "problems": [p.as_dict() for p in problems],
+        }
         return _error_response(request, 422, body)
 
     @app.exception_handler(StarletteHTTPException)
@@ -107,19 +124,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def stale(request: Request, exc: StaleDataError) -> Response:
-        body = {"error": "conflict", "detail": "someone else changed this record; reload and try again"}
+        body = {
+            "error": "conflict",
+            "detail": "someone else changed this record; reload and try again",
+        }
         return _error_response(request, 409, body)
 
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> Response:
         log.warning("integrity error on %s: %s", request.url.path, exc.orig)
-        body = {"error": "conflict", "detail": "the change conflicts with existing data (duplicate or missing reference)"}
+        body = {
+            "error": "conflict",
+            "detail": "the change conflicts with existing data (duplicate or missing reference)",
+        }
         return _error_response(request, 409, body)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        body = {"error": "internal_error", "detail": "an unexpected error occurred; it has been logged"}
+        body = {
+            "error": "internal_error",
+            "detail": "an unexpected error occurred; it has been logged",
+        }
         return _error_response(request, 500, body)
 
 
@@ -144,7 +170,8 @@ def create_app(
         title="ExpressDesk",
         version=__version__,
         description="Operations and customer-service platform of an express-delivery company.",
-        docs_url="/docs",
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN
+        redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
@@ -172,7 +199,19 @@ def create_app(
     app.include_router(auth_pages)
     app.include_router(shell_pages)
     app.include_router(waybill_pages)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="ExpressDesk API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -181,7 +220,12 @@ def create_app(
         new = getattr(request.state, "new_csrf", None)
         if new and not request.cookies.get(CSRF_COOKIE):
             response.set_cookie(
-                CSRF_COOKIE, new, httponly=True, samesite="lax", secure=settings.cookie_secure, path="/"
+                CSRF_COOKIE,
+                new,
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+                path="/",
             )
         return response
 

@@ -123,9 +123,9 @@ class Allow:
             return user
         if user is None:
             raise NotAuthenticated("log in or send 'Authorization: Bearer <API token>'")
-        if request.method in UNSAFE_METHODS and request.state.via_cookie:
-            if not csrf_ok(request, request.headers.get(CSRF_HEADER)):
-                raise PermissionDenied(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
+        cookie_write = request.method in UNSAFE_METHODS and request.state.via_cookie
+        if cookie_write and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+            raise PermissionDenied(f"missing or wrong {CSRF_HEADER} header (CSRF protection)")
         if not self.any_user and user.role not in self.roles:
             allowed = ", ".join(sorted(r.value for r in self.roles))
             raise PermissionDenied(f"role '{user.role.value}' may not do this (allowed: {allowed})")

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from expressdesk import i18n
 from expressdesk.enums import STATUS_LABELS, Role
@@ -84,11 +83,14 @@ def render(
         "locales": i18n.LOCALE_LABELS,
         "_": translations.gettext,
         "csrf_token": csrf_token(request),
-        "path_with_query": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "path_with_query": request.url.path
+        + (f"?{request.url.query}" if request.url.query else ""),
     }
     tz = ZoneInfo(request.app.state.settings.timezone)
     data["status_label"] = lambda s: translations.gettext(STATUS_LABELS[s])
-    data["product_name"] = lambda p: PRODUCTS[p].name_zh if locale == "zh_CN" else PRODUCTS[p].name_en
+    data["product_name"] = lambda p: (
+        PRODUCTS[p].name_zh if locale == "zh_CN" else PRODUCTS[p].name_en
+    )
     data["local_time"] = lambda dt: dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else ""
     data.update(context or {})
     templates: Jinja2Templates = request.app.state.templates
@@ -102,7 +104,9 @@ def translate(request: Request, message: str) -> str:
 def _page_user(request: Request, session: SessionDep, clock: ClockDep) -> User:
     user = resolve_user(request, session, clock)
     if user is None:
-        raise LoginRequired(quote(request.url.path + (f"?{request.url.query}" if request.url.query else "")))
+        raise LoginRequired(
+            quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        )
     return user
 
 
@@ -124,6 +128,6 @@ StaffPageUser = Annotated[User, Depends(PageAllow(*(r for r in Role if r is not 
 
 def require_csrf(request: Request, submitted: str | None) -> None:
     if not csrf_ok(request, submitted):
-        raise PageForbidden("the form expired or came from another site; reload the page and try again")
-
-
+        raise PageForbidden(
+            "the form expired or came from another site; reload the page and try again"
+        )

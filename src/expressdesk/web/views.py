@@ -38,7 +38,9 @@ def home(request: Request, user: PageUser, session: SessionDep) -> Response:
 
 
 @router.get("/search")
-def search(request: Request, user: PageUser, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+def search(
+    request: Request, user: PageUser, q: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
     """One box: a waybill number opens the waybill; a phone number lists that person's parcels."""
     text = q.strip()
     if not text:

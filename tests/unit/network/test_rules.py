@@ -52,27 +52,27 @@ def test_schedule_validation_names_each_problem() -> None:
 
 
 def test_next_arrival_waits_for_the_departure() -> None:
-    monday_10 = datetime(2026, 11, 2, 10, 0)  # noqa: DTZ001
-    assert next_arrival([TRUCK], monday_10) == datetime(2026, 11, 3, 9, 0)  # noqa: DTZ001
+    monday_10 = datetime(2026, 11, 2, 10, 0)
+    assert next_arrival([TRUCK], monday_10) == datetime(2026, 11, 3, 9, 0)
 
 
 def test_flight_does_not_operate_at_weekends() -> None:
-    saturday = datetime(2026, 11, 7, 10, 0)  # noqa: DTZ001
+    saturday = datetime(2026, 11, 7, 10, 0)
     # The weekday flight only leaves on Monday night; arriving Tuesday 01:30.
-    assert next_arrival([WEEKDAY_FLIGHT], saturday) == datetime(2026, 11, 10, 1, 30)  # noqa: DTZ001
-    assert next_arrival([WEEKDAY_FLIGHT, TRUCK], saturday) == datetime(2026, 11, 8, 9, 0)  # noqa: DTZ001
+    assert next_arrival([WEEKDAY_FLIGHT], saturday) == datetime(2026, 11, 10, 1, 30)
+    assert next_arrival([WEEKDAY_FLIGHT, TRUCK], saturday) == datetime(2026, 11, 8, 9, 0)
 
 
 def test_connection_through_a_hub_includes_handling_time() -> None:
-    monday_10 = datetime(2026, 11, 2, 10, 0)  # noqa: DTZ001
+    monday_10 = datetime(2026, 11, 2, 10, 0)
     # Truck arrives hub 20 Tuesday 09:00, sorted by 10:00, onward at 12:00, arrives 18:00.
-    assert earliest_arrival([TRUCK, ONWARD], 10, 30, monday_10) == datetime(2026, 11, 3, 18, 0)  # noqa: DTZ001
+    assert earliest_arrival([TRUCK, ONWARD], 10, 30, monday_10) == datetime(2026, 11, 3, 18, 0)
     assert earliest_arrival([TRUCK], 10, 30, monday_10) is None
 
 
 def test_normal_transit_time_counts_the_wait_for_the_departure() -> None:
-    transit = normal_transit_time([TRUCK], 10, 20, datetime(2024, 1, 1))  # noqa: DTZ001
+    transit = normal_transit_time([TRUCK], 10, 20, datetime(2024, 1, 1))
     assert transit is not None
     # Ready at a random hour of the week, the daily 21:00 truck takes 12 h plus a wait of 0-23 h.
     assert timedelta(hours=12) <= transit <= timedelta(hours=36)
-    assert normal_transit_time([TRUCK], 10, 10, datetime(2024, 1, 1)) == timedelta(0)  # noqa: DTZ001
+    assert normal_transit_time([TRUCK], 10, 10, datetime(2024, 1, 1)) == timedelta(0)

@@ -18,7 +18,9 @@ def test_mainland_mobiles_and_landlines_are_accepted(raw: str, expected: str) ->
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "8888666", "0000000000", "+1 415 555 2671", "phone", "1381234567"])
+@pytest.mark.parametrize(
+    "raw", ["", "12345", "8888666", "0000000000", "+1 415 555 2671", "phone", "1381234567"]
+)
 def test_anything_else_is_refused_with_a_reason(raw: str) -> None:
     with pytest.raises(InvalidPhone):
         normalize_phone(raw)
@@ -30,7 +32,12 @@ def test_masking_keeps_first_three_and_last_four() -> None:
 
 def test_full_address_is_split_into_region_and_detail() -> None:
     parsed = parse_address("浙江省杭州市西湖区文三路100号")
-    assert (parsed.province, parsed.city, parsed.district, parsed.detail) == ("浙江省", "杭州市", "西湖区", "文三路100号")
+    assert (parsed.province, parsed.city, parsed.district, parsed.detail) == (
+        "浙江省",
+        "杭州市",
+        "西湖区",
+        "文三路100号",
+    )
     assert parsed.parsed
 
 

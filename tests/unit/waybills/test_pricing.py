@@ -12,8 +12,16 @@ from expressdesk.waybills.pricing import (
     volumetric_weight_g,
 )
 
-PRICE = ZonePrice(first_weight_g=1000, first_price_fen=1200, additional_unit_g=1000, additional_price_fen=600)
-SURCHARGES = Surcharges(insurance_rate_permille=5, insurance_min_fen=100, cod_rate_permille=10, cod_min_fen=200, receipt_fee_fen=300)
+PRICE = ZonePrice(
+    first_weight_g=1000, first_price_fen=1200, additional_unit_g=1000, additional_price_fen=600
+)
+SURCHARGES = Surcharges(
+    insurance_rate_permille=5,
+    insurance_min_fen=100,
+    cod_rate_permille=10,
+    cod_min_fen=200,
+    receipt_fee_fen=300,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,8 +50,13 @@ def test_chargeable_weight_is_the_heavier() -> None:
 
 def test_light_but_bulky_parcel_pays_volumetric_weight() -> None:
     q = quote(
-        product=Product.STANDARD, zone="3", price=PRICE, surcharges=SURCHARGES, weight_g=1200,
-        dimensions_cm=(40, 30, 30), volumetric_divisor=8000,
+        product=Product.STANDARD,
+        zone="3",
+        price=PRICE,
+        surcharges=SURCHARGES,
+        weight_g=1200,
+        dimensions_cm=(40, 30, 30),
+        volumetric_divisor=8000,
     )
     assert q.chargeable_weight_g == 4500
     assert q.freight_fen == 1200 + 4 * 600
@@ -58,11 +71,23 @@ def test_insurance_has_a_minimum_and_is_proportional_above_it() -> None:
 
 def test_surcharges_add_up_in_the_total() -> None:
     q = quote(
-        product=Product.STANDARD, zone="3", price=PRICE, surcharges=SURCHARGES, weight_g=800,
-        dimensions_cm=None, volumetric_divisor=8000, declared_value_fen=100_000, cod_amount_fen=19_900,
+        product=Product.STANDARD,
+        zone="3",
+        price=PRICE,
+        surcharges=SURCHARGES,
+        weight_g=800,
+        dimensions_cm=None,
+        volumetric_divisor=8000,
+        declared_value_fen=100_000,
+        cod_amount_fen=19_900,
         receipt_return=True,
     )
-    assert (q.freight_fen, q.insurance_fee_fen, q.cod_fee_fen, q.receipt_fee_fen) == (1200, 500, 200, 300)
+    assert (q.freight_fen, q.insurance_fee_fen, q.cod_fee_fen, q.receipt_fee_fen) == (
+        1200,
+        500,
+        200,
+        300,
+    )
     assert q.total_fen == 2200
 
 

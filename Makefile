@@ -1,0 +1,66 @@
+# ExpressDesk: `make run` to try it, `make test` to check everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-dev system-deps lint typecheck test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: set up, migrate the embedded SQLite database, load demo data if empty, serve on :8000
+run: install
+	$(BIN)/expressdesk db upgrade
+	$(BIN)/expressdesk demo load --if-empty
+	@echo ""
+	@echo "  ExpressDesk is starting on http://$(HOST):$(PORT)"
+	@echo "  Log in with one of the demo users (password: demo1234):"
+	@echo "    admin        administrator"
+	@echo "    supervisor   supervisor (主管)"
+	@echo "    agent1       customer-service agent (客服); agent4 prefers English"
+	@echo "    courier001   courier (快递员)      ops.bj01  operations (后勤)"
+	@echo "    shipper1001  a shipper customer's user (寄件客户)"
+	@echo "  API docs: http://$(HOST):$(PORT)/docs   (API tokens: .venv/bin/expressdesk tokens create --user agent1)"
+	@echo ""
+	$(BIN)/expressdesk serve --host $(HOST) --port $(PORT)
+
+## system-deps: Chromium and CJK fonts for the browser tests; PostgreSQL server binaries
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy src
+
+test-sqlite: install-dev system-deps
+	$(BIN)/pytest -p no:cacheprovider --db sqlite
+
+test-postgres: install-dev system-deps
+	$(BIN)/pytest -p no:cacheprovider --db postgresql
+
+## test: lint, types, and the whole suite on SQLite and on a throwaway PostgreSQL
+test: lint typecheck test-sqlite test-postgres
+
+bench: install-dev
+	@ls benchmarks/*.py 2>/dev/null | while read b; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
