@@ -10,7 +10,7 @@ from expressdesk.customers import service
 from expressdesk.customers.schemas import CustomerCreate, CustomerOut
 from expressdesk.enums import Role
 from expressdesk.models import User
-from expressdesk.web.deps import Allow, AnyUser, ClockDep, SessionDep, StaffUser
+from expressdesk.web.deps import Allow, AnyUser, ClockDep, Offset, SessionDep, StaffUser
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 AccountManager = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
@@ -29,7 +29,7 @@ def list_customers(
     user: StaffUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[CustomerOut]:
     """Customer accounts, by code."""
     return [CustomerOut.model_validate(c) for c in service.list_customers(session, limit, offset)]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from expressdesk.staff import repository, service
 from expressdesk.staff.schemas import TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
-from expressdesk.web.deps import AdminUser, AnyUser, ClockDep, SessionDep
+from expressdesk.web.deps import AdminUser, AnyUser, ClockDep, RecordId, SessionDep
 
 router = APIRouter(tags=["staff"])
 
@@ -39,7 +39,9 @@ def create_token(
 
 
 @router.delete("/me/tokens/{token_id}", response_model=TokenOut)
-def revoke_token(token_id: int, user: AnyUser, session: SessionDep, clock: ClockDep) -> TokenOut:
+def revoke_token(
+    token_id: RecordId, user: AnyUser, session: SessionDep, clock: ClockDep
+) -> TokenOut:
     """Revoke one of the caller's tokens."""
     return TokenOut.model_validate(service.revoke_api_token(session, user, token_id, clock.now()))
 

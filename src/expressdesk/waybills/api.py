@@ -20,7 +20,7 @@ from expressdesk.waybills.schemas import (
     money,
     waybill_out,
 )
-from expressdesk.web.deps import Allow, AnyUser, ClockDep, SessionDep, SettingsDep
+from expressdesk.web.deps import Allow, AnyUser, ClockDep, Offset, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/waybills", tags=["waybills"])
 quotes_router = APIRouter(tags=["pricing"])
@@ -77,7 +77,7 @@ def list_waybills(
     customer: Annotated[str | None, Query(max_length=24)] = None,
     status_: Annotated[ShipmentStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> WaybillList:
     """Search waybills by phone, customer and status (shippers see only their own)."""
     rows, total = service.search_waybills(

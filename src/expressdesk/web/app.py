@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -129,6 +129,16 @@ def install_error_handlers(app: FastAPI) -> None:
             "detail": "someone else changed this record; reload and try again",
         }
         return _error_response(request, 409, body)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (a bound missed by validation): the client's input.
+        log.warning("data error on %s: %s", request.url.path, exc.orig)
+        body = {
+            "error": "validation_failed",
+            "detail": "a value is out of range or of the wrong form",
+        }
+        return _error_response(request, 422, body)
 
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> Response:

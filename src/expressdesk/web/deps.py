@@ -10,7 +10,7 @@ import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from expressdesk.clock import Clock
@@ -144,3 +144,8 @@ AnyUser = Annotated[User, Depends(Allow.authenticated())]
 OptionalUser = Annotated[User | None, Depends(Allow.public_route())]
 AdminUser = Annotated[User, Depends(Allow(Role.ADMIN))]
 DeskUser = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
+
+# Shared parameter types: bounded so no number can overflow a database column.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
