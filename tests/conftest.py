@@ -79,7 +79,11 @@ def _empty_all_tables(engine: Engine) -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
-        conn.execute(update(NumberSequence).values(next_value=10_000_000_000))
+        conn.execute(
+            update(NumberSequence)
+            .where(NumberSequence.name == "waybill")
+            .values(next_value=10_000_000_000)
+        )
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ class AppError(Exception):
 
     status_code = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,

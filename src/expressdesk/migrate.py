@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -25,3 +27,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+_PARTITION = re.compile(r"^scan_events_(\d{4}_\d{2}|default)$")
+
+
+def include_name(name: str | None, type_: Any, parent_names: Any) -> bool:
+    """Alembic filter: monthly partitions of scan_events are not tables of their own."""
+    return not (type_ == "table" and name is not None and _PARTITION.match(name))

@@ -7,11 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from expressdesk.db import Base
+from expressdesk.migrate import include_name
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 

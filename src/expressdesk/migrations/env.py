@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from expressdesk import models  # noqa: F401  (registers every table on the metadata)
 from expressdesk.config import get_settings
 from expressdesk.db import Base, create_db_engine
+from expressdesk.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,6 +20,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

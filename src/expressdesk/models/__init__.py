@@ -9,6 +9,7 @@ from expressdesk.models.network import (
     delivery_area_couriers,
 )
 from expressdesk.models.staff import ApiToken, User, WebSession
+from expressdesk.models.tracking import ScanEvent
 from expressdesk.models.waybills import (
     NumberSequence,
     RateCard,
@@ -28,6 +29,7 @@ __all__ = [
     "RateCard",
     "RateCardPrice",
     "RouteSchedule",
+    "ScanEvent",
     "User",
     "Waybill",
     "WebSession",

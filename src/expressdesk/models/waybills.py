@@ -84,6 +84,20 @@ class Waybill(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Tracking state, folded from the scan events (tracking.rules); written by ingestion only.
+    sub_status: Mapped[str | None] = mapped_column(String(40))
+    status_reason: Mapped[str | None] = mapped_column(String(40))
+    status_at: Mapped[datetime | None]
+    current_facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    last_event_key: Mapped[str | None] = mapped_column(String(160))
+    last_event_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    anomaly_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    picked_up_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    promised_by: Mapped[datetime | None]
+    estimated_delivery_at: Mapped[datetime | None] = mapped_column(index=True)
+
     # Optimistic locking: a concurrent edit raises StaleDataError (answered as 409).
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -91,6 +105,7 @@ class Waybill(Base):
     origin_facility: Mapped[Facility | None] = relationship(foreign_keys=[origin_facility_id])
     dest_facility: Mapped[Facility | None] = relationship(foreign_keys=[dest_facility_id])
     dest_area: Mapped[DeliveryArea | None] = relationship()
+    current_facility: Mapped[Facility | None] = relationship(foreign_keys=[current_facility_id])
 
 
 class ZoneRule(Base):

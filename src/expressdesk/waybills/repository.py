@@ -13,11 +13,11 @@ from expressdesk.models import Customer, NumberSequence, RateCard, RateCardPrice
 WAYBILL_SEQUENCE = "waybill"
 
 
-def take_serials(session: Session, count: int) -> range:
+def take_serials(session: Session, count: int, sequence: str = WAYBILL_SEQUENCE) -> range:
     """Reserve ``count`` consecutive serials with one atomic UPDATE (safe under concurrency)."""
     new_next = session.execute(
         update(NumberSequence)
-        .where(NumberSequence.name == WAYBILL_SEQUENCE)
+        .where(NumberSequence.name == sequence)
         .values(next_value=NumberSequence.next_value + count)
         .returning(NumberSequence.next_value)
     ).scalar_one()

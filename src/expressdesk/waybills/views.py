@@ -9,10 +9,12 @@ from fastapi.responses import Response
 
 from expressdesk.enums import Role, ShipmentStatus
 from expressdesk.errors import AppError
+from expressdesk.tracking.access import visibility
+from expressdesk.tracking.query import tracking_view
 from expressdesk.waybills import importer, service
 from expressdesk.waybills.products import PRODUCTS
 from expressdesk.web.deps import ClockDep, SessionDep, SettingsDep
-from expressdesk.web.pages import PageUser, render, require_csrf
+from expressdesk.web.pages import PageUser, page_locale, render, require_csrf
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -96,7 +98,12 @@ def import_upload(
 
 @router.get("/waybills/{number}")
 def waybill_page(
-    number: str, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    number: str,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> Response:
     try:
         waybill = service.get_waybill(session, number, user, settings)
@@ -104,11 +111,21 @@ def waybill_page(
         return render(
             request, "waybills/not_found.html", {"number": number, "error": exc}, exc.status_code
         )
+    seen = visibility(user, waybill)
+    tracking = tracking_view(
+        session,
+        waybill,
+        locale=page_locale(request, user),
+        now=clock.now(),
+        reveal=seen.reveal,
+        staff=seen.staff,
+    )
     return render(
         request,
         "waybills/detail.html",
         {
             "wb": waybill,
+            "tracking": tracking,
             "product": PRODUCTS[waybill.product],
             "show_money": user.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER),
         },

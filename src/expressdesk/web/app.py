@@ -25,6 +25,7 @@ from expressdesk.db import create_db_engine, create_session_factory
 from expressdesk.errors import AppError, FieldProblem
 from expressdesk.web.deps import CSRF_COOKIE, Allow
 from expressdesk.web.pages import LoginRequired, make_templates, render
+from expressdesk.web.ratelimit import RateLimiter
 
 log = logging.getLogger("expressdesk")
 API_PREFIX = "/api/v1"
@@ -100,7 +101,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        return _error_response(request, exc.status_code, exc.as_dict())
+        response = _error_response(request, exc.status_code, exc.as_dict())
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -170,6 +174,8 @@ def create_app(
     from expressdesk.network.api import router as network_router
     from expressdesk.staff.api import router as staff_router
     from expressdesk.staff.views import router as auth_pages
+    from expressdesk.tracking.api import router as tracking_router
+    from expressdesk.tracking.views import router as tracking_pages
     from expressdesk.waybills.api import quotes_router
     from expressdesk.waybills.api import router as waybills_router
     from expressdesk.waybills.views import router as waybill_pages
@@ -189,9 +195,17 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.templates = make_templates()
+    app.state.public_limiter = RateLimiter(settings.public_lookups_per_minute)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (staff_router, network_router, customers_router, waybills_router, quotes_router):
+    for router in (
+        staff_router,
+        network_router,
+        customers_router,
+        waybills_router,
+        quotes_router,
+        tracking_router,
+    ):
         api.include_router(router)
     app.include_router(api)
 
@@ -209,6 +223,7 @@ def create_app(
     app.include_router(auth_pages)
     app.include_router(shell_pages)
     app.include_router(waybill_pages)
+    app.include_router(tracking_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

@@ -1,0 +1,189 @@
+"""The tracking view of a waybill: status, timeline, estimate, custody; masked for the public."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expressdesk.models import Facility, ScanEvent, Waybill
+from expressdesk.tracking import repository
+from expressdesk.tracking.masking import mask_name, mask_phone
+from expressdesk.tracking.partners import lookup_partner_status
+from expressdesk.tracking.rules import CustodyEvent, custody_chain
+from expressdesk.tracking.scan_types import (
+    FAILURE_TEXT,
+    SCAN_RULES,
+    SIGNER_TEXT,
+    TERMINAL,
+    FailureReason,
+    ScanType,
+    SignerType,
+)
+from expressdesk.tracking.schemas import (
+    CustodyOut,
+    FacilityRef,
+    PlaceOut,
+    TimelineEvent,
+    TrackingOut,
+)
+from expressdesk.tracking.statuses import status_label, status_meaning
+
+_FAILURES = frozenset(r.value for r in FailureReason)
+
+
+def _pick(pair: tuple[str, str], locale: str) -> str:
+    return pair[0] if locale == "zh_CN" else pair[1]
+
+
+def _detail(event: ScanEvent, locale: str, couriers: dict[int, str], reveal_phone: bool) -> str:
+    zh = locale == "zh_CN"
+    kind = ScanType(event.scan_type)
+    if kind is ScanType.OUT_FOR_DELIVERY and event.courier_id is not None:
+        name = couriers.get(event.courier_id, "")
+        phone = event.courier_phone or ""
+        return f"（快递员：{name} {phone}）" if zh else f" (courier {name} {phone})".rstrip()
+    if kind is ScanType.PICKUP and event.weight_g:
+        return (
+            f"，重量 {event.weight_g / 1000:g} kg"
+            if zh
+            else f", weight {event.weight_g / 1000:g} kg"
+        )
+    if kind is ScanType.DELIVERY_FAILED and event.reason in _FAILURES:
+        text = _pick(FAILURE_TEXT[FailureReason(event.reason or "")], locale)
+        return f"：{text}" if zh else f": {text}"
+    if kind is ScanType.SIGNED and event.signer_type:
+        text = _pick(SIGNER_TEXT[SignerType(event.signer_type)], locale)
+        return f"，{text}" if zh else f", {text}"
+    if kind in (ScanType.PROBLEM, ScanType.RETURN_STARTED) and (event.problem_code or event.reason):
+        code = event.problem_code or event.reason or ""
+        return f"（{code}）" if zh else f" ({code})"
+    if kind is ScanType.PARTNER:
+        entry = lookup_partner_status(event.carrier or "", event.carrier_status or "")
+        if entry is None:
+            return event.carrier_status or ""
+        return entry.meaning_zh if zh else entry.meaning_en
+    return ""
+
+
+def _local_time(event: ScanEvent) -> datetime:
+    return event.event_time.astimezone(timezone(timedelta(minutes=event.utc_offset_min)))
+
+
+def _facilities(session: Session, ids: set[int]) -> dict[int, Facility]:
+    if not ids:
+        return {}
+    return {f.id: f for f in session.scalars(select(Facility).where(Facility.id.in_(sorted(ids))))}
+
+
+def _ref(facility: Facility | None) -> FacilityRef | None:
+    return (
+        FacilityRef(code=facility.code, name=facility.name, city=facility.city)
+        if facility
+        else None
+    )
+
+
+def tracking_view(
+    session: Session,
+    waybill: Waybill,
+    *,
+    locale: str,
+    now: datetime,
+    reveal: bool,
+    staff: bool,
+) -> TrackingOut:
+    """Everything a tracking page shows. ``reveal``: personal data unmasked (staff, the
+    shipper, or a visitor who confirmed the phone); ``staff``: anomalies, custody, raw strings."""
+    events = repository.timeline_rows(session, waybill.id, waybill.created_at)
+    facilities = _facilities(session, {e.facility_id for e in events if e.facility_id is not None})
+    people = repository.usernames(
+        session,
+        [e.courier_id for e in events if e.courier_id]
+        + ([e.operator_id for e in events if e.operator_id] if staff else []),
+    )
+    timeline = []
+    for e in reversed(events):  # newest first, as every tracking page shows it
+        kind = ScanType(e.scan_type)
+        rule = SCAN_RULES[kind]
+        facility = facilities.get(e.facility_id) if e.facility_id else None
+        template = rule.zh if locale == "zh_CN" else rule.en
+        description = template.format(
+            facility=facility.name if facility else "",
+            detail=_detail(e, locale, people, reveal),
+            carrier=e.carrier or "",
+        )
+        status = rule.status
+        if kind is ScanType.PARTNER:
+            entry = lookup_partner_status(e.carrier or "", e.carrier_status or "")
+            status = entry.status if entry else None
+        timeline.append(
+            TimelineEvent(
+                time=_local_time(e),
+                type=kind,
+                status=status,
+                description=description,
+                facility=_ref(facility),
+                anomaly=e.anomaly if staff else None,
+                partner_raw=e.carrier_status if staff and kind is ScanType.PARTNER else None,
+                operator=people.get(e.operator_id) if staff and e.operator_id else None,
+                device=f"{e.device_id}#{e.device_seq}" if staff and e.device_id else None,
+            )
+        )
+    custody = None
+    if staff:
+        chain = custody_chain(
+            [
+                CustodyEvent(
+                    ScanType(e.scan_type),
+                    e.event_time,
+                    e.facility_id,
+                    e.operator_id,
+                    e.courier_id,
+                    e.carrier,
+                    e.anomaly,
+                )
+                for e in events
+            ]
+        )
+        custody = [
+            CustodyOut(
+                holder=step.holder,
+                facility=_ref(facilities.get(step.facility_id)) if step.facility_id else None,
+                person=people.get(step.operator_id) if step.operator_id else None,
+                carrier=step.carrier,
+                since=step.since,
+                until=step.until,
+            )
+            for step in chain
+        ]
+    late = bool(
+        waybill.status not in TERMINAL
+        and waybill.estimated_delivery_at is not None
+        and now > waybill.estimated_delivery_at
+    )
+    return TrackingOut(
+        number=waybill.number,
+        status=waybill.status,
+        status_label=status_label(waybill.status, locale),
+        status_meaning=status_meaning(waybill.status, locale),
+        sub_status=waybill.sub_status,
+        estimated_delivery=waybill.estimated_delivery_at,
+        promised_by=waybill.promised_by,
+        late=late,
+        last_update=waybill.last_event_at,
+        origin=PlaceOut(province=waybill.sender_province, city=waybill.sender_city),
+        destination=PlaceOut(
+            province=waybill.recipient_province,
+            city=waybill.recipient_city,
+            district=waybill.recipient_district,
+        ),
+        recipient_name=waybill.recipient_name if reveal else mask_name(waybill.recipient_name),
+        recipient_phone=waybill.recipient_phone if reveal else mask_phone(waybill.recipient_phone),
+        sender_name=waybill.sender_name if reveal else mask_name(waybill.sender_name),
+        masked=not reveal,
+        events=timeline,
+        custody=custody,
+        anomalies=waybill.anomaly_count if staff else None,
+    )

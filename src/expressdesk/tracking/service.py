@@ -1,0 +1,549 @@
+"""Scan ingestion (扫描上传): validate each item on its own, drop re-sends, fold the status.
+
+One bad item never loses the good ones: every item gets its own answer (accepted, duplicate or
+rejected with a reason code). Accepted scans are written and the parcels' states updated in the
+caller's transaction, which commits before the answer is sent: an acknowledged scan survives a
+crash. Flushes, never commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from expressdesk.config import Settings
+from expressdesk.enums import FacilityType, Product, ShipmentStatus
+from expressdesk.models import User
+from expressdesk.tracking import repository
+from expressdesk.tracking.eta import (
+    delivery_after_outlet_arrival,
+    end_of_delivery_day,
+    estimate_from_hub,
+    estimate_from_pickup,
+    promised_by,
+)
+from expressdesk.tracking.repository import FacilityInfo, NetworkSnapshot
+from expressdesk.tracking.rules import ScanFacts, TrackingState, fold, step
+from expressdesk.tracking.scan_types import (
+    DECLARATIONS,
+    SCAN_RULES,
+    STICKY_TERMINAL,
+    TERMINAL,
+    FailureReason,
+    ScanType,
+)
+from expressdesk.tracking.schemas import ScanIn, ScanResult
+from expressdesk.waybills.numbering import is_valid_waybill_number, normalize_waybill_number
+from expressdesk.waybills.products import PRODUCTS
+from expressdesk.waybills.repository import take_serials
+
+SCAN_SEQUENCE = "scan_event"
+FUTURE_TOLERANCE = timedelta(minutes=10)  # scanner clocks drift; beyond this the time is wrong
+_scan_adapter: TypeAdapter[ScanIn] = TypeAdapter(ScanIn)
+_FAILURE_REASONS = frozenset(r.value for r in FailureReason)
+
+
+@dataclass
+class _Candidate:
+    index: int
+    scan: ScanIn
+    number: str
+    facts: ScanFacts
+    facility: FacilityInfo | None
+    operator_id: int | None
+    courier_id: int | None
+
+
+@dataclass
+class IngestReport:
+    results: list[ScanResult] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+
+def _reject(index: int, scan_id: str | None, reason: str, detail: str) -> ScanResult:
+    return ScanResult(
+        index=index, outcome="rejected", client_scan_id=scan_id, reason=reason, detail=detail
+    )
+
+
+def _validation_reason(exc: ValidationError) -> tuple[str, str]:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "scan"
+    if first["type"] == "timezone_aware":
+        return (
+            "time_without_offset",
+            f"{where}: the time must carry its UTC offset, e.g. 2026-11-02T09:30:00+08:00",
+        )
+    if where == "type" and first["type"] == "enum":
+        return "unknown_scan_type", f"type: {first['msg']}"
+    return "invalid", "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'scan'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def _tiebreak(scan: ScanIn) -> str:
+    seq = "" if scan.device_seq is None else f"{scan.device_seq:019d}"
+    return f"{scan.device_id or ''}:{seq}:{scan.client_scan_id or ''}"
+
+
+def state_of(row: Row[Any]) -> TrackingState:
+    return TrackingState(
+        status=row.status,
+        sub_status=row.sub_status,
+        reason=row.status_reason,
+        status_at=row.status_at,
+        facility_id=row.current_facility_id,
+        last_key=row.last_event_key,
+        last_event_at=row.last_event_at,
+        attempts=row.attempts or 0,
+        delivered_at=row.delivered_at,
+        anomalies=row.anomaly_count or 0,
+    )
+
+
+def facts_of(row: Row[Any]) -> ScanFacts:
+    """Rebuild the fold's view of a stored event (the stored sort key keeps its order)."""
+    return ScanFacts(
+        scan_type=ScanType(row.scan_type),
+        event_time=row.event_time,
+        facility_id=row.facility_id,
+        tiebreak=row.sort_key.split("|", 2)[2],
+        reason=row.reason,
+        signer_type=row.signer_type,
+        problem_code=row.problem_code,
+        carrier=row.carrier,
+        carrier_status=row.carrier_status,
+    )
+
+
+class ScanIngestor:
+    """Ingests batches of scans; the network snapshot is loaded once per ingestor."""
+
+    def __init__(
+        self, session: Session, settings: Settings, network: NetworkSnapshot | None = None
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.tz = ZoneInfo(settings.timezone)
+        self.network = network or repository.network_snapshot(session)
+
+    def ingest(self, items: Sequence[Any], actor: User, now: datetime) -> IngestReport:
+        results: dict[int, ScanResult] = {}
+        parsed: list[tuple[int, ScanIn, str]] = []
+        for index, item in enumerate(items):
+            result, scan, number = self._check_item(index, item, now)
+            if result is not None:
+                results[index] = result
+            else:
+                assert scan is not None
+                parsed.append((index, scan, number))
+
+        parsed = self._drop_duplicates(parsed, results)
+        people = repository.users_by_username(
+            self.session,
+            [s.courier for _, s, _ in parsed if s.courier]
+            + [s.operator for _, s, _ in parsed if s.operator],
+        )
+        states = repository.waybill_states(self.session, sorted({n for _, _, n in parsed}))
+        by_waybill: dict[str, list[_Candidate]] = defaultdict(list)
+        for index, scan, number in parsed:
+            candidate_or_result = self._candidate(index, scan, number, states, people, actor)
+            if isinstance(candidate_or_result, ScanResult):
+                results[index] = candidate_or_result
+            else:
+                by_waybill[number].append(candidate_or_result)
+
+        rows: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        anomaly_changes: list[dict[str, Any]] = []
+        recompute: dict[int, datetime] = {}
+        accepted: list[tuple[_Candidate, Row[Any]]] = []
+        for number, candidates in by_waybill.items():
+            waybill = states[number]
+            candidates.sort(key=lambda c: c.facts.sort_key)
+            kept = self._check_declarations(waybill, candidates, results)
+            if not kept:
+                continue
+            accepted.extend((c, waybill) for c in kept)
+            last = waybill.last_event_key
+            if last is not None and kept[0].facts.sort_key <= last:
+                recompute[waybill.id] = waybill.created_at
+        stored = defaultdict(list)
+        for row in repository.events_of_waybills(self.session, recompute):
+            stored[row.waybill_id].append(row)
+
+        serials = (
+            iter(take_serials(self.session, len(accepted), SCAN_SEQUENCE)) if accepted else iter(())
+        )
+        per_waybill: dict[int, list[_Candidate]] = defaultdict(list)
+        waybill_rows: dict[int, Row[Any]] = {}
+        for candidate, waybill in accepted:
+            per_waybill[waybill.id].append(candidate)
+            waybill_rows[waybill.id] = waybill
+        for waybill_id, candidates in per_waybill.items():
+            waybill = waybill_rows[waybill_id]
+            anomalies: dict[int, str | None]
+            if waybill_id in recompute:
+                old = [(row, facts_of(row)) for row in stored[waybill_id]]
+                state, timeline = fold([f for _, f in old] + [c.facts for c in candidates])
+                by_fact = {id(f): a for f, a in timeline}
+                for row, facts in old:
+                    anomaly = by_fact[id(facts)]
+                    if anomaly != row.anomaly:
+                        anomaly_changes.append(
+                            {"b_id": row.id, "b_time": row.event_time, "b_anomaly": anomaly}
+                        )
+                anomalies = {c.index: by_fact[id(c.facts)] for c in candidates}
+                relevant = [f for f, a in timeline if a is None]
+            else:
+                state = state_of(waybill)
+                anomalies = {}
+                for c in candidates:
+                    state, anomaly = step(state, c.facts)
+                    anomalies[c.index] = anomaly
+                relevant = [c.facts for c in candidates if anomalies[c.index] is None]
+            for c in candidates:
+                rows.append(self._event_row(next(serials), waybill_id, c, anomalies[c.index], now))
+                results[c.index] = ScanResult(
+                    index=c.index,
+                    outcome="accepted",
+                    client_scan_id=c.scan.client_scan_id,
+                    anomaly=anomalies[c.index],
+                )
+            updates.append(self._state_row(waybill, state, relevant, candidates))
+        repository.insert_events(self.session, rows)
+        repository.update_anomalies(self.session, anomaly_changes)
+        repository.update_states(self.session, updates)
+        return IngestReport([results[i] for i in range(len(items))])
+
+    # -- item checks -------------------------------------------------------------------------
+
+    def _check_item(
+        self, index: int, item: Any, now: datetime
+    ) -> tuple[ScanResult | None, ScanIn | None, str]:
+        scan_id = item.get("client_scan_id") if isinstance(item, dict) else None
+        scan_id = scan_id if isinstance(scan_id, str) else None
+        try:
+            scan = _scan_adapter.validate_python(item)
+        except ValidationError as exc:
+            reason, detail = _validation_reason(exc)
+            return _reject(index, scan_id, reason, detail), None, ""
+        number = normalize_waybill_number(scan.waybill)
+        if not is_valid_waybill_number(number, self.settings.waybill_prefix):
+            return (
+                _reject(
+                    index,
+                    scan_id,
+                    "invalid_waybill_number",
+                    f"waybill: '{scan.waybill}' is not a valid waybill number",
+                ),
+                None,
+                "",
+            )
+        if scan.time > now + FUTURE_TOLERANCE:
+            return (
+                _reject(
+                    index,
+                    scan_id,
+                    "time_in_future",
+                    "time: later than now; check the scanner's clock",
+                ),
+                None,
+                "",
+            )
+        rule = SCAN_RULES[scan.type]
+        for name in rule.requires:
+            if getattr(scan, name) in (None, ""):
+                return (
+                    _reject(
+                        index,
+                        scan_id,
+                        "missing_field",
+                        f"{name}: required for a {scan.type.value} scan",
+                    ),
+                    None,
+                    "",
+                )
+        if rule.needs_facility and not scan.facility:
+            return (
+                _reject(
+                    index,
+                    scan_id,
+                    "missing_field",
+                    f"facility: required for a {scan.type.value} scan",
+                ),
+                None,
+                "",
+            )
+        if scan.facility and scan.facility not in self.network.by_code:
+            return (
+                _reject(
+                    index, scan_id, "unknown_facility", f"facility: no facility '{scan.facility}'"
+                ),
+                None,
+                "",
+            )
+        if scan.type is ScanType.DELIVERY_FAILED and scan.reason not in _FAILURE_REASONS:
+            allowed = ", ".join(sorted(_FAILURE_REASONS))
+            return (
+                _reject(index, scan_id, "invalid_reason", f"reason: must be one of {allowed}"),
+                None,
+                "",
+            )
+        return None, scan, number
+
+    def _drop_duplicates(
+        self, parsed: list[tuple[int, ScanIn, str]], results: dict[int, ScanResult]
+    ) -> list[tuple[int, ScanIn, str]]:
+        """A re-sent scan (same client id, or same device and sequence) is answered 'duplicate'."""
+        known_ids = repository.existing_client_ids(
+            self.session, [s.client_scan_id for _, s, _ in parsed if s.client_scan_id]
+        )
+        known_seqs = repository.existing_device_seqs(
+            self.session,
+            [
+                (s.device_id, s.device_seq)
+                for _, s, _ in parsed
+                if s.device_id and s.device_seq is not None
+            ],
+        )
+        kept = []
+        for index, scan, number in parsed:
+            seq = (
+                (scan.device_id, scan.device_seq)
+                if scan.device_id and scan.device_seq is not None
+                else None
+            )
+            if (scan.client_scan_id and scan.client_scan_id in known_ids) or (
+                seq and seq in known_seqs
+            ):
+                results[index] = ScanResult(
+                    index=index, outcome="duplicate", client_scan_id=scan.client_scan_id
+                )
+                continue
+            if scan.client_scan_id:
+                known_ids.add(scan.client_scan_id)
+            if seq:
+                known_seqs.add(seq)
+            kept.append((index, scan, number))
+        return kept
+
+    def _candidate(
+        self,
+        index: int,
+        scan: ScanIn,
+        number: str,
+        states: dict[str, Row[Any]],
+        people: dict[str, tuple[int, str]],
+        actor: User,
+    ) -> _Candidate | ScanResult:
+        waybill = states.get(number)
+        if waybill is None:
+            return _reject(
+                index, scan.client_scan_id, "unknown_waybill", f"waybill: no waybill {number}"
+            )
+        if scan.time < waybill.created_at - repository.EARLIEST_BEFORE_ORDER:
+            return _reject(
+                index,
+                scan.client_scan_id,
+                "time_before_order",
+                "time: more than 7 days before the order was created",
+            )
+        courier_id = None
+        if scan.courier:
+            found = people.get(scan.courier)
+            if found is None or found[1] != "courier":
+                return _reject(
+                    index,
+                    scan.client_scan_id,
+                    "unknown_courier",
+                    f"courier: '{scan.courier}' is not a courier",
+                )
+            courier_id = found[0]
+        operator_id = actor.id
+        if scan.operator:
+            found = people.get(scan.operator)
+            if found is None:
+                return _reject(
+                    index,
+                    scan.client_scan_id,
+                    "unknown_operator",
+                    f"operator: no user '{scan.operator}'",
+                )
+            operator_id = found[0]
+        facility = self.network.by_code.get(scan.facility) if scan.facility else None
+        facts = ScanFacts(
+            scan_type=scan.type,
+            event_time=scan.time,
+            facility_id=facility.id if facility else None,
+            tiebreak=_tiebreak(scan),
+            reason=scan.reason,
+            signer_type=scan.signer_type.value if scan.signer_type else None,
+            problem_code=scan.problem_code,
+            carrier=scan.carrier,
+            carrier_status=scan.carrier_status,
+        )
+        return _Candidate(index, scan, number, facts, facility, operator_id, courier_id)
+
+    def _check_declarations(
+        self, waybill: Row[Any], candidates: list[_Candidate], results: dict[int, ScanResult]
+    ) -> list[_Candidate]:
+        """Refuse declarations that cannot apply: a parcel that ended cannot end again, and a
+        parcel that was picked up cannot be cancelled."""
+        status = waybill.status
+        kept = []
+        for c in candidates:
+            kind = c.scan.type
+            if (
+                kind in DECLARATIONS
+                and status in TERMINAL
+                and not (status is ShipmentStatus.LOST and kind is not ScanType.DECLARED_LOST)
+            ):
+                results[c.index] = _reject(
+                    c.index,
+                    c.scan.client_scan_id,
+                    "illegal_for_terminal",
+                    f"type: the parcel is already {status.value}",
+                )
+                continue
+            if kind is ScanType.CANCELLED and status is not ShipmentStatus.CREATED:
+                results[c.index] = _reject(
+                    c.index,
+                    c.scan.client_scan_id,
+                    "cannot_cancel_after_pickup",
+                    f"type: the parcel is already {status.value}",
+                )
+                continue
+            if status not in STICKY_TERMINAL:
+                mapped = SCAN_RULES[kind].status
+                if mapped is not None and not (
+                    mapped is ShipmentStatus.CREATED and status is not ShipmentStatus.CREATED
+                ):
+                    status = mapped
+            kept.append(c)
+        return kept
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def _event_row(
+        self, event_id: int, waybill_id: int, c: _Candidate, anomaly: str | None, now: datetime
+    ) -> dict[str, Any]:
+        scan = c.scan
+        offset = scan.time.utcoffset()
+        return {
+            "id": event_id,
+            "event_time": scan.time,
+            "waybill_id": waybill_id,
+            "scan_type": scan.type.value,
+            "utc_offset_min": int(offset.total_seconds() // 60) if offset is not None else 0,
+            "received_at": now,
+            "sort_key": c.facts.sort_key,
+            "facility_id": c.facility.id if c.facility else None,
+            "operator_id": c.operator_id,
+            "courier_id": c.courier_id,
+            "courier_phone": scan.courier_phone,
+            "device_id": scan.device_id,
+            "device_seq": scan.device_seq,
+            "client_scan_id": scan.client_scan_id,
+            "weight_g": int(scan.weight_kg * 1000) if scan.weight_kg is not None else None,
+            "reason": scan.reason,
+            "signer_type": scan.signer_type.value if scan.signer_type else None,
+            "signer_name": scan.signer_name,
+            "pickup_code": scan.pickup_code,
+            "problem_code": scan.problem_code,
+            "carrier": scan.carrier.upper() if scan.carrier else None,
+            "carrier_status": scan.carrier_status,
+            "note": scan.note,
+            "anomaly": anomaly,
+        }
+
+    def _state_row(
+        self,
+        waybill: Row[Any],
+        state: TrackingState,
+        relevant: list[ScanFacts],
+        candidates: list[_Candidate],
+    ) -> dict[str, Any]:
+        picked_up_at = waybill.picked_up_at
+        promise = waybill.promised_by
+        for facts in relevant:
+            if facts.scan_type is ScanType.PICKUP and (
+                picked_up_at is None or facts.event_time < picked_up_at
+            ):
+                picked_up_at = facts.event_time
+                promise = promised_by(
+                    facts.event_time, PRODUCTS[Product(waybill.product)].promise_hours
+                )
+        eta = waybill.estimated_delivery_at
+        for facts in sorted(relevant, key=lambda f: f.sort_key):
+            eta = self._revised_eta(facts, waybill, eta)
+        if eta is None and promise is not None:
+            eta = promise
+        return {
+            "b_id": waybill.id,
+            "b_status": state.status,
+            "b_sub_status": state.sub_status,
+            "b_status_reason": state.reason,
+            "b_status_at": state.status_at,
+            "b_current_facility_id": state.facility_id,
+            "b_last_event_key": state.last_key,
+            "b_last_event_at": state.last_event_at,
+            "b_attempts": state.attempts,
+            "b_anomaly_count": state.anomalies,
+            "b_delivered_at": state.delivered_at,
+            "b_picked_up_at": picked_up_at,
+            "b_promised_by": promise,
+            "b_estimated_delivery_at": eta,
+        }
+
+    def _revised_eta(
+        self, facts: ScanFacts, waybill: Row[Any], current: datetime | None
+    ) -> datetime | None:
+        """Revise the estimate from an event that tells where the parcel now is."""
+        network = self.network
+        dest = network.by_id.get(waybill.dest_facility_id) if waybill.dest_facility_id else None
+        dest_hub = dest.hub_id if dest else None
+        here = network.by_id.get(facts.facility_id) if facts.facility_id else None
+        kind = facts.scan_type
+        if kind is ScanType.PICKUP and here is not None:
+            return (
+                estimate_from_pickup(
+                    facts.event_time, here.hub_id, dest_hub, network.departures, self.tz
+                )
+                or current
+            )
+        if kind in (ScanType.ARRIVAL, ScanType.LINEHAUL_UNLOAD) and here is not None:
+            if dest is not None and here.id == dest.id:
+                return delivery_after_outlet_arrival(facts.event_time, self.tz)
+            if here.type is FacilityType.HUB and dest_hub is not None:
+                return (
+                    estimate_from_hub(
+                        facts.event_time, here.id, dest_hub, network.departures, self.tz
+                    )
+                    or current
+                )
+        if kind is ScanType.OUT_FOR_DELIVERY:
+            return end_of_delivery_day(facts.event_time, self.tz)
+        if kind is ScanType.DELIVERY_FAILED:
+            next_morning = (facts.event_time.astimezone(self.tz) + timedelta(days=1)).replace(
+                hour=7, minute=0
+            )
+            return delivery_after_outlet_arrival(next_morning, self.tz)
+        return current
+
+
+def ingest_scans(
+    session: Session, items: Sequence[Any], actor: User, now: datetime, settings: Settings
+) -> IngestReport:
+    """Ingest one batch of scans (the API, the CLI import and the demo all come through here)."""
+    return ScanIngestor(session, settings).ingest(items, actor, now)
