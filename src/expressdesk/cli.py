@@ -11,7 +11,15 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -30,11 +38,13 @@ demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff and shipper users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for devices and integrations.", no_args_is_help=True)
 waybills_app = typer.Typer(help="Waybills.", no_args_is_help=True)
+scans_app = typer.Typer(help="Scans.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(waybills_app, name="waybills")
+app.add_typer(scans_app, name="scans")
 
 console = Console()
 err = Console(stderr=True)
@@ -101,6 +111,45 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     console.print(
         f"database at [bold]{revision}[/bold]: {engine.url.render_as_string(hide_password=True)}"
     )
+
+
+@db_app.command("partitions")
+@friendly_errors
+def db_partitions(
+    months_ahead: Annotated[int, typer.Option(min=0, max=120, help="months to create ahead")] = 3,
+) -> None:
+    """Create monthly scan_events partitions ahead of time (PostgreSQL)."""
+    from expressdesk.tracking.partitions import ensure_partitions
+
+    settings = _settings()
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        with engine.begin() as conn:
+            created = ensure_partitions(conn, SystemClock().now().date(), months_ahead)
+    finally:
+        engine.dispose()
+    if engine.dialect.name != "postgresql":
+        console.print("SQLite keeps scan events in one table: nothing to do")
+        return
+    console.print(f"created {len(created)} partitions: {', '.join(created) or 'none needed'}")
+
+
+@db_app.command("detach-month")
+@friendly_errors
+def db_detach_month(
+    month: Annotated[str, typer.Argument(help="YYYY-MM, a month that has ended")],
+) -> None:
+    """Detach one month of scan events (PostgreSQL) so it can be archived whole and dropped."""
+    from expressdesk.tracking.partitions import detach_month
+
+    settings = _settings()
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        with engine.begin() as conn:
+            name = detach_month(conn, month, SystemClock().now().date())
+    finally:
+        engine.dispose()
+    console.print(f"detached {name}; archive it with: pg_dump -t {name} … then DROP TABLE {name}")
 
 
 @demo_app.command("load")
@@ -231,6 +280,55 @@ def waybills_import(
     console.print(
         f"imported [bold]{len(created)}[/bold] waybills: {created[0].number} … {created[-1].number}"
     )
+
+
+@scans_app.command("import")
+@friendly_errors
+def scans_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help=".csv or .jsonl")
+    ],
+    user: Annotated[str, typer.Option(help="username the scans are uploaded as")] = "admin",
+    rejected: Annotated[
+        Path | None, typer.Option(help="where rejected lines go (default FILE.rejected.csv)")
+    ] = None,
+) -> None:
+    """Import scans of any size in bounded memory; rejected lines are written with their numbers."""
+    from expressdesk.tracking.importer import import_scan_file
+
+    settings = _settings()
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        with Progress(
+            TextColumn("[bold]scans"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("scans", total=file.stat().st_size)
+            summary = import_scan_file(
+                file,
+                create_session_factory(engine),
+                settings,
+                user,
+                SystemClock(),
+                progress=lambda n: progress.advance(task, n),
+                rejected_path=rejected,
+            )
+    finally:
+        engine.dispose()
+    table = Table("outcome", "scans", title=f"{file.name}: {summary.lines} lines")
+    table.add_row("accepted", str(summary.accepted))
+    table.add_row("  of which anomalies", str(summary.anomalies))
+    table.add_row("duplicate", str(summary.duplicate))
+    table.add_row("rejected", str(summary.rejected))
+    for reason, count in sorted(summary.by_reason.items(), key=lambda kv: -kv[1]):
+        table.add_row(f"  {reason}", str(count))
+    console.print(table)
+    if summary.rejected_file:
+        console.print(f"rejected lines, with their line numbers: {summary.rejected_file}")
 
 
 @app.command("serve")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.demo import data
+from expressdesk.demo.scans import load_demo_scans
 from expressdesk.enums import FacilityType, Product, Role, TransportMode
 from expressdesk.models import (
     Customer,
@@ -57,6 +58,7 @@ class DemoSummary:
     users: int = 0
     customers: int = 0
     waybills: int = 0
+    scans: int = 0
 
 
 def database_is_empty(session: Session) -> bool:
@@ -223,6 +225,7 @@ def load_demo(
     summary.waybills = _waybills(
         session, settings, now, rng, names, customers, outlets, waybills, progress
     )
+    summary.scans = load_demo_scans(session, settings, now, rng)
     return summary
 
 

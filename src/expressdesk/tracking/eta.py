@@ -21,7 +21,7 @@ class NetworkTimes:
     outlet_dispatch: time = time(18, 0)
     outlet_to_hub: timedelta = timedelta(hours=2)
     # Hub → outlet: trucks for the morning (一派) and noon (二派) rounds, arriving 07:30 / 12:30.
-    hub_sorting: timedelta = timedelta(hours=2)
+    hub_sorting: timedelta = timedelta(hours=1)
     rounds: tuple[tuple[time, time, time], ...] = (
         # (leaves hub, arrives at outlet, delivered by)
         (time(5, 30), time(7, 30), time(12, 0)),

@@ -1,0 +1,163 @@
+"""Tracking lookups: masking, the phone check, batches, rate limits, estimates and lateness."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from expressdesk.clock import FixedClock
+from tests.support.scans import life, scan
+from tests.support.world import World, waybill_payload
+
+
+@pytest.fixture
+def number(client: TestClient, world: World) -> str:
+    return str(
+        client.post(
+            "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
+        ).json()["number"]
+    )
+
+
+def upload(client: TestClient, world: World, scans: list[dict[str, Any]]) -> None:
+    response = client.post("/api/v1/scans", json={"scans": scans}, headers=world.headers("ops"))
+    assert response.status_code == 200 and response.json()["rejected"] == 0, response.text
+
+
+def test_public_sees_masked_data_and_the_timeline(
+    client: TestClient, world: World, number: str, clock: FixedClock
+) -> None:
+    upload(client, world, life(number, clock.now() - timedelta(days=3)))
+    body = client.get(f"/api/v1/tracking/{number}", params={"lang": "zh_CN"}).json()
+    assert body["masked"] is True
+    assert body["recipient_name"] == "李*"
+    assert body["recipient_phone"] == "139****5678"
+    assert body["sender_name"] == "王*"
+    assert body["destination"] == {"province": "北京市", "city": "北京市", "district": "朝阳区"}
+    assert "建国路" not in str(body)  # the street never leaves the building
+    assert body["status"] == "DELIVERED" and body["status_label"] == "已签收"
+    assert body["events"][0]["description"] == "快件已签收，收发室代收"
+    assert len(body["events"]) == 8
+    assert body["custody"] is None and body["events"][0]["anomaly"] is None
+
+
+def test_last_four_digits_of_a_phone_unmask(client: TestClient, world: World, number: str) -> None:
+    wrong = client.get(f"/api/v1/tracking/{number}", params={"phone_last4": "1111"}).json()
+    assert wrong["masked"] is True
+    recipient = client.get(f"/api/v1/tracking/{number}", params={"phone_last4": "5678"}).json()
+    assert recipient["masked"] is False and recipient["recipient_name"] == "李雷"
+    sender = client.get(f"/api/v1/tracking/{number}", params={"phone_last4": "0000"}).json()
+    assert sender["masked"] is False  # the sender's phone is 13800000000
+    too_long = client.get(f"/api/v1/tracking/{number}", params={"phone_last4": "56789"})
+    assert too_long.status_code == 422
+
+
+def test_staff_see_custody_anomalies_and_english(
+    client: TestClient, world: World, number: str, clock: FixedClock
+) -> None:
+    upload(client, world, life(number, clock.now() - timedelta(days=3)))
+    body = client.get(
+        f"/api/v1/tracking/{number}", params={"lang": "en"}, headers=world.headers("agent")
+    ).json()
+    assert body["masked"] is False
+    assert body["status_label"] == "Delivered"
+    assert body["events"][1]["description"].startswith("Out for delivery from")
+    holders = [
+        (c["holder"], c["facility"]["code"] if c["facility"] else None) for c in body["custody"]
+    ]
+    assert holders == [
+        ("facility", "HZ01"), ("facility", "HHZ"), ("facility", "HBJ"), ("facility", "BJ01"), ("courier", "BJ01"),
+    ]  # fmt: skip
+    assert body["custody"][-1]["until"] is None
+    assert body["custody"][-1]["person"] == "Courier"
+
+
+def test_shipper_sees_own_parcels_unmasked_and_others_not_at_all(
+    client: TestClient, world: World
+) -> None:
+    own = client.post(
+        "/api/v1/waybills", json=waybill_payload(), headers=world.headers("shipper_c1")
+    ).json()["number"]
+    assert (
+        client.get(f"/api/v1/tracking/{own}", headers=world.headers("shipper_c1")).json()["masked"]
+        is False
+    )
+    assert (
+        client.get(f"/api/v1/tracking/{own}", headers=world.headers("shipper_c2")).status_code
+        == 404
+    )
+
+
+def test_invalid_and_unknown_numbers(client: TestClient, world: World, number: str) -> None:
+    typo = number[:-1] + str((int(number[-1]) + 1) % 10)
+    invalid = client.get(f"/api/v1/tracking/{typo}")
+    assert invalid.status_code == 422 and invalid.json()["error"] == "invalid_waybill_number"
+    from expressdesk.waybills.numbering import make_waybill_number
+
+    missing = client.get(f"/api/v1/tracking/{make_waybill_number('ED', 55_555_555)}")
+    assert missing.status_code == 404
+
+
+def test_batch_answers_each_number(client: TestClient, world: World, number: str) -> None:
+    typo = number[:-1] + str((int(number[-1]) + 1) % 10)
+    body = client.post(
+        "/api/v1/tracking/batch", json={"numbers": [number, typo, f" {number[:4]}-{number[4:]} "]}
+    ).json()
+    assert [(i["found"], i["error"]) for i in body] == [
+        (True, None),
+        (False, "invalid_waybill_number"),
+        (True, None),
+    ]
+    too_many = client.post("/api/v1/tracking/batch", json={"numbers": [number] * 51})
+    assert too_many.status_code == 422
+
+
+def test_public_lookups_are_rate_limited_with_a_clear_message(
+    client: TestClient, world: World, number: str, clock: FixedClock
+) -> None:
+    client.app.state.public_limiter.limit = 5  # type: ignore[attr-defined]
+    for _ in range(5):
+        assert client.get(f"/api/v1/tracking/{number}").status_code == 200
+    refused = client.get(f"/api/v1/tracking/{number}")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "too_many_requests"
+    assert "at most 5" in refused.json()["detail"]
+    assert int(refused.headers["Retry-After"]) > 0
+    # Staff are not limited, and the window moves on.
+    assert (
+        client.get(f"/api/v1/tracking/{number}", headers=world.headers("agent")).status_code == 200
+    )
+    clock.advance(timedelta(minutes=1, seconds=1))
+    assert client.get(f"/api/v1/tracking/{number}").status_code == 200
+
+
+def test_estimate_is_set_at_pickup_revised_and_late_is_flagged(
+    client: TestClient, world: World, number: str, clock: FixedClock
+) -> None:
+    # Monday 09:00 pickup in Hangzhou; evening dispatch reaches the HZ hub at 20:00, the 21:00
+    # truck reaches Beijing Tuesday 09:00, sorted by 10:00, the noon round delivers by 19:00.
+    picked = clock.now()
+    upload(client, world, [scan(number, "pickup", picked, facility="HZ01")])
+    body = client.get(f"/api/v1/tracking/{number}", headers=world.headers("agent")).json()
+    assert body["estimated_delivery"].startswith("2026-11-03T11:00:00")  # 19:00 +08:00 in UTC
+    assert body["promised_by"].startswith("2026-11-05T01:00:00")  # 72 h standard promise
+    assert body["late"] is False
+    # The truck is late: the Beijing hub scans the parcel on Wednesday at 10:00.
+    clock.advance(timedelta(days=2, hours=1))
+    upload(client, world, [scan(number, "arrival", clock.now(), facility="HBJ")])
+    revised = client.get(f"/api/v1/tracking/{number}", headers=world.headers("agent")).json()
+    # Sorted by 11:00, too late for the 10:30 noon truck: Thursday's morning round, by 12:00.
+    assert revised["estimated_delivery"].startswith("2026-11-05T04:00:00")
+    clock.advance(timedelta(days=1))
+    assert (
+        client.get(f"/api/v1/tracking/{number}", headers=world.headers("agent")).json()["late"]
+        is False
+    )
+    clock.advance(timedelta(hours=3))
+    assert (
+        client.get(f"/api/v1/tracking/{number}", headers=world.headers("agent")).json()["late"]
+        is True
+    )
