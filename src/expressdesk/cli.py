@@ -93,7 +93,7 @@ def _transaction(settings: Settings) -> Iterator[Session]:
     """One unit of work on the configured database; the engine is closed afterwards."""
     engine = create_db_engine(settings.effective_database_url)
     try:
-        with unit_of_work(create_session_factory(engine)) as session:
+        with unit_of_work(create_session_factory(engine, writes=True)) as session:
             yield session
     finally:
         engine.dispose()
@@ -310,7 +310,7 @@ def scans_import(
             task = progress.add_task("scans", total=file.stat().st_size)
             summary = import_scan_file(
                 file,
-                create_session_factory(engine),
+                create_session_factory(engine, writes=True),
                 settings,
                 user,
                 SystemClock(),

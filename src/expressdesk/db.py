@@ -52,6 +52,9 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is off: SQLAlchemy's "begin" event below emits
+    # BEGIN itself (SQLAlchemy's documented recipe; it also makes SAVEPOINT work).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -60,6 +63,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that will write takes the write lock at once (BEGIN IMMEDIATE): a deferred
+    # one that reads first and writes later fails with "database is locked" as soon as another
+    # connection wrote in between, whatever the busy timeout. Readers stay deferred.
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
@@ -72,13 +83,17 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+def create_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``writes=True`` for units of work that will write (on SQLite
+    their transactions take the write lock up front)."""
+    bind = engine.execution_options(sqlite_immediate=True) if writes else engine
     # Objects stay readable after commit: responses are serialised after the unit of work ends.
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from expressdesk.enums import Role
@@ -142,17 +142,27 @@ def create_api_token(
     return record, token
 
 
-def user_for_api_token(session: Session, token: str, now: datetime) -> User | None:
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def user_for_api_token(session: Session, token: str, now: datetime) -> tuple[User, ApiToken] | None:
+    """The active user of a valid token, with the token's record (not modified here)."""
     record = repository.api_token_by_digest(session, token_digest(token))
     if record is None or record.revoked_at is not None:
         return None
     user = repository.user_by_id(session, record.user_id)
     if user is None or not user.is_active:
         return None
-    # Written at most once a minute per token so hot device traffic does not rewrite the row.
-    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
-        record.last_used_at = now
-    return user
+    return user, record
+
+
+def token_needs_touch(record: ApiToken, now: datetime) -> bool:
+    """last_used_at is written at most once a minute, so device traffic does not rewrite it."""
+    return record.last_used_at is None or now - record.last_used_at > TOKEN_TOUCH_INTERVAL
+
+
+def touch_token(session: Session, token_id: int, now: datetime) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def revoke_api_token(session: Session, user: User, token_id: int, now: datetime) -> ApiToken:

@@ -21,6 +21,7 @@ from expressdesk.tracking.query import tracking_view
 from expressdesk.tracking.schemas import (
     BatchResult,
     ScanBatch,
+    ScanResult,
     TrackingBatchIn,
     TrackingBatchItem,
     TrackingOut,
@@ -50,7 +51,7 @@ def upload_scans(
         accepted=report.count("accepted"),
         duplicate=report.count("duplicate"),
         rejected=report.count("rejected"),
-        results=report.results,
+        results=[ScanResult.model_validate(r, from_attributes=True) for r in report.results],
     )
 
 

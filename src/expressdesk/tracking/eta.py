@@ -89,19 +89,60 @@ def end_of_delivery_day(
     return end if end > local else end + timedelta(days=1)
 
 
+class LinehaulPlanner:
+    """Earliest hub-to-hub arrivals, memoised.
+
+    Nothing leaves the origin hub between a parcel being ready and the next departure from that
+    hub, so the answer depends only on that next departure; weekly schedules repeat, so it is
+    cached by (origin, destination, weekday and time of that departure).
+    """
+
+    def __init__(self, departures: Sequence[Departure]) -> None:
+        self.departures = list(departures)
+        self._from: dict[int, list[Departure]] = {}
+        for d in self.departures:
+            self._from.setdefault(d.origin_hub_id, []).append(d)
+        self._cache: dict[tuple[int, int, int, time], timedelta | None] = {}
+
+    def next_departure(self, hub_id: int, ready: datetime) -> datetime | None:
+        best: datetime | None = None
+        for d in self._from.get(hub_id, ()):
+            for offset in range(8):
+                day = ready.date() + timedelta(days=offset)
+                if not d.operates_on(day):
+                    continue
+                leaves = datetime.combine(day, d.departure, tzinfo=ready.tzinfo)
+                if leaves >= ready:
+                    if best is None or leaves < best:
+                        best = leaves
+                    break
+        return best
+
+    def arrival(self, hub_id: int, dest_hub_id: int, ready: datetime) -> datetime | None:
+        """Earliest arrival at ``dest_hub_id`` for a parcel ready at ``hub_id`` (local, naive)."""
+        slot = self.next_departure(hub_id, ready)
+        if slot is None:
+            return None
+        key = (hub_id, dest_hub_id, slot.isoweekday(), slot.time())
+        if key not in self._cache:
+            found = earliest_arrival(self.departures, hub_id, dest_hub_id, slot)
+            self._cache[key] = None if found is None else found - slot
+        delta = self._cache[key]
+        return None if delta is None else slot + delta
+
+
 def estimate_from_hub(
     at_hub: datetime,
     hub_id: int,
     dest_hub_id: int,
-    departures: Sequence[Departure],
+    departures: Sequence[Departure] | LinehaulPlanner,
     tz: ZoneInfo,
 ) -> datetime | None:
     """Delivered-by time for a parcel sorted at ``hub_id`` at ``at_hub``; None: no connection."""
     if hub_id == dest_hub_id:
         return delivery_after_hub(at_hub, tz)
-    local_ready = _local(at_hub, tz).replace(tzinfo=None)
-    local_deps = [d for d in departures]
-    arrival = earliest_arrival(local_deps, hub_id, dest_hub_id, local_ready)
+    planner = departures if isinstance(departures, LinehaulPlanner) else LinehaulPlanner(departures)
+    arrival = planner.arrival(hub_id, dest_hub_id, _local(at_hub, tz).replace(tzinfo=None))
     if arrival is None:
         return None
     return delivery_after_hub(arrival.replace(tzinfo=tz), tz)
@@ -111,7 +152,7 @@ def estimate_from_pickup(
     picked_up: datetime,
     origin_hub_id: int | None,
     dest_hub_id: int | None,
-    departures: Sequence[Departure],
+    departures: Sequence[Departure] | LinehaulPlanner,
     tz: ZoneInfo,
 ) -> datetime | None:
     """Delivered-by time for a parcel picked up at ``picked_up`` at an outlet under

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Row, Table, and_, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from expressdesk.enums import FacilityType
 from expressdesk.models import Facility, ScanEvent, User, Waybill
 from expressdesk.network.repository import all_departures
 from expressdesk.network.rules import Departure
+from expressdesk.tracking.eta import LinehaulPlanner
 
 SCAN_EVENTS: Table = ScanEvent.__table__  # type: ignore[assignment]
 WAYBILLS: Table = Waybill.__table__  # type: ignore[assignment]
@@ -33,11 +35,15 @@ class FacilityInfo:
     hub_id: int | None  # the hub it belongs to (itself for a hub)
 
 
-@dataclass(frozen=True)
+@dataclass
 class NetworkSnapshot:
     by_code: dict[str, FacilityInfo]
     by_id: dict[int, FacilityInfo]
     departures: list[Departure]
+
+    @cached_property
+    def planner(self) -> LinehaulPlanner:
+        return LinehaulPlanner(self.departures)
 
 
 def network_snapshot(session: Session) -> NetworkSnapshot:
@@ -145,6 +151,9 @@ EVENT_FACT_COLUMNS = (
     ScanEvent.carrier,
     ScanEvent.carrier_status,
     ScanEvent.anomaly,
+    ScanEvent.client_scan_id,
+    ScanEvent.device_id,
+    ScanEvent.device_seq,
 )
 
 
@@ -162,9 +171,56 @@ def events_of_waybills(session: Session, waybills: dict[int, datetime]) -> list[
     )
 
 
-def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(ScanEvent), rows)
+# Ingestion writes through the driver's executemany: SQLAlchemy's per-row parameter processing
+# costs more than SQLite's own insert. Values must then be in the form SQLAlchemy itself would
+# send: SQLite stores UTC timestamps as text in SQLAlchemy's DATETIME format (the tests read
+# them back through the ORM); PostgreSQL's driver takes aware datetimes as they are.
+EVENT_COLUMNS = (
+    "id", "event_time", "waybill_id", "scan_type", "utc_offset_min", "received_at", "sort_key",
+    "facility_id", "operator_id", "courier_id", "courier_phone", "device_id", "device_seq",
+    "client_scan_id", "weight_g", "reason", "signer_type", "signer_name", "pickup_code",
+    "problem_code", "carrier", "carrier_status", "note", "anomaly",
+)  # fmt: skip
+_EVENT_TIMES = (EVENT_COLUMNS.index("event_time"), EVENT_COLUMNS.index("received_at"))
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    d = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d} "
+        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}"
+    )
+
+
+def _driver(session: Session) -> Any:
+    """The DBAPI connection under the session's current transaction."""
+    return session.connection().connection.driver_connection
+
+
+def insert_events(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert event rows (tuples in ``EVENT_COLUMNS`` order): PostgreSQL by COPY, SQLite by
+    one executemany."""
+    if not rows:
+        return
+    columns = ", ".join(EVENT_COLUMNS)
+    if session.get_bind().dialect.name == "postgresql":
+        with (
+            _driver(session).cursor() as cursor,
+            cursor.copy(f"COPY scan_events ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    a, b = _EVENT_TIMES
+    converted = [
+        (*r[:a], _sqlite_time(r[a]), *r[a + 1 : b], _sqlite_time(r[b]), *r[b + 1 :]) for r in rows
+    ]
+    marks = ", ".join(["?"] * len(EVENT_COLUMNS))
+    session.connection().exec_driver_sql(
+        f"INSERT INTO scan_events ({columns}) VALUES ({marks})", converted
+    )
 
 
 def update_anomalies(session: Session, changes: list[dict[str, Any]]) -> None:
@@ -189,17 +245,40 @@ STATE_FIELDS = (
 )  # fmt: skip
 
 
-def update_states(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One executemany UPDATE by primary key for all changed waybills."""
+_STATE_TIMES = frozenset(
+    i for i, name in enumerate(STATE_FIELDS) if name.endswith("_at") or name == "promised_by"
+)
+
+
+_STATE_TYPES = (
+    "varchar", "varchar", "varchar", "timestamptz", "int", "varchar", "timestamptz", "int", "int",
+    "timestamptz", "timestamptz", "timestamptz", "timestamptz",
+)  # fmt: skip
+
+
+def update_states(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Write new parcel states (tuples of ``STATE_FIELDS`` then the id) in one statement on
+    PostgreSQL (UPDATE … FROM unnest of typed arrays), one executemany on SQLite."""
     if not rows:
         return
-    table = WAYBILLS
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in STATE_FIELDS})
+    if session.get_bind().dialect.name == "postgresql":
+        columns = list(zip(*rows, strict=True))
+        arrays = ", ".join(f"%s::{t}[]" for t in (*_STATE_TYPES, "int"))
+        assignments = ", ".join(f"{name} = v.{name}" for name in STATE_FIELDS)
+        with _driver(session).cursor() as cursor:
+            cursor.execute(
+                f"UPDATE waybills AS w SET {assignments} FROM unnest({arrays}) "
+                f"AS v({', '.join(STATE_FIELDS)}, id) WHERE w.id = v.id",
+                [list(c) for c in columns],
+            )
+        return
+    assignments = ", ".join(f"{name} = ?" for name in STATE_FIELDS)
+    converted = [
+        tuple(_sqlite_time(v) if i in _STATE_TIMES else v for i, v in enumerate(r)) for r in rows
+    ]
+    session.connection().exec_driver_sql(
+        f"UPDATE waybills SET {assignments} WHERE id = ?", converted
     )
-    session.connection().execute(statement, rows)
 
 
 def timeline_rows(session: Session, waybill_id: int, created_at: datetime) -> list[ScanEvent]:

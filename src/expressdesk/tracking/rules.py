@@ -9,7 +9,7 @@ incrementally when a new event sorts after everything already known, and re-fold
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from expressdesk.enums import ShipmentStatus
@@ -22,9 +22,10 @@ from expressdesk.tracking.scan_types import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScanFacts:
-    """What the fold needs to know about one event."""
+    """What the fold needs to know about one event (never changed once made; not frozen only
+    because frozen dataclasses are slow to build, and ingestion builds one per scan)."""
 
     scan_type: ScanType
     event_time: datetime  # aware
@@ -35,15 +36,15 @@ class ScanFacts:
     problem_code: str | None = None
     carrier: str | None = None
     carrier_status: str | None = None
+    sort_key: str = field(init=False)
 
-    @property
-    def sort_key(self) -> str:
-        """Total order of events: UTC time, then lifecycle rank, then content."""
+    def __post_init__(self) -> None:
+        # Total order of events: UTC time, then lifecycle rank, then content.
         rank = SCAN_RULES[self.scan_type].rank
-        return f"{self.event_time.timestamp():017.3f}|{rank}|{self.tiebreak}"
+        self.sort_key = f"{self.event_time.timestamp():017.3f}|{rank}|{self.tiebreak}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TrackingState:
     status: ShipmentStatus = ShipmentStatus.CREATED
     sub_status: str | None = None
@@ -76,28 +77,37 @@ def _mapped(event: ScanFacts) -> tuple[ShipmentStatus | None, str, str | None]:
 
 def step(state: TrackingState, event: ScanFacts) -> tuple[TrackingState, str | None]:
     """Apply one event (which sorts after every event already folded into ``state``)."""
-    seen = replace(state, last_key=event.sort_key, last_event_at=event.event_time)
-    if state.status in STICKY_TERMINAL:
-        return replace(seen, anomalies=state.anomalies + 1), SCANNED_AFTER_END.format(
-            status=state.status.value.lower()
-        )
     rule = SCAN_RULES[event.scan_type]
-    if rule.presence is Presence.LEAVES and event.facility_id != state.facility_id:
-        return replace(seen, anomalies=state.anomalies + 1), LEFT_UNVISITED_FACILITY
+    anomaly: str | None = None
+    if state.status in STICKY_TERMINAL:
+        anomaly = SCANNED_AFTER_END.format(status=state.status.value.lower())
+    elif rule.presence is Presence.LEAVES and event.facility_id != state.facility_id:
+        anomaly = LEFT_UNVISITED_FACILITY
+    if anomaly is not None:
+        flagged = replace(
+            state,
+            last_key=event.sort_key,
+            last_event_at=event.event_time,
+            anomalies=state.anomalies + 1,
+        )
+        return flagged, anomaly
     status, sub_status, reason = _mapped(event)
-    facility_id = event.facility_id if rule.presence is Presence.AT else state.facility_id
-    new = replace(seen, facility_id=facility_id)
     # Order information arriving after the parcel moved on never sends it back to CREATED.
     if status is ShipmentStatus.CREATED and state.status is not ShipmentStatus.CREATED:
         status = None
-    if status is not None:
-        new = replace(
-            new, status=status, sub_status=sub_status, reason=reason, status_at=event.event_time
-        )
-    if event.scan_type is ScanType.DELIVERY_FAILED:
-        new = replace(new, attempts=state.attempts + 1)
-    if status is ShipmentStatus.DELIVERED:
-        new = replace(new, delivered_at=event.event_time)
+    changed = status is not None
+    new = TrackingState(
+        status=status if status is not None else state.status,
+        sub_status=sub_status if changed else state.sub_status,
+        reason=reason if changed else state.reason,
+        status_at=event.event_time if changed else state.status_at,
+        facility_id=event.facility_id if rule.presence is Presence.AT else state.facility_id,
+        last_key=event.sort_key,
+        last_event_at=event.event_time,
+        attempts=state.attempts + (event.scan_type is ScanType.DELIVERY_FAILED),
+        delivered_at=event.event_time if status is ShipmentStatus.DELIVERED else state.delivered_at,
+        anomalies=state.anomalies,
+    )
     return new, None
 
 

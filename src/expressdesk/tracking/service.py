@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
@@ -40,12 +41,21 @@ from expressdesk.tracking.scan_types import (
     FailureReason,
     ScanType,
 )
-from expressdesk.tracking.schemas import ScanIn, ScanResult
+from expressdesk.tracking.schemas import ScanIn
 from expressdesk.waybills.numbering import is_valid_waybill_number, normalize_waybill_number
 from expressdesk.waybills.products import PRODUCTS
 from expressdesk.waybills.repository import take_serials
 
 SCAN_SEQUENCE = "scan_event"
+ETA_EVENTS = frozenset(
+    {
+        ScanType.PICKUP,
+        ScanType.ARRIVAL,
+        ScanType.LINEHAUL_UNLOAD,
+        ScanType.OUT_FOR_DELIVERY,
+        ScanType.DELIVERY_FAILED,
+    }
+)
 FUTURE_TOLERANCE = timedelta(minutes=10)  # scanner clocks drift; beyond this the time is wrong
 _scan_adapter: TypeAdapter[ScanIn] = TypeAdapter(ScanIn)
 _FAILURE_REASONS = frozenset(r.value for r in FailureReason)
@@ -60,6 +70,18 @@ class _Candidate:
     facility: FacilityInfo | None
     operator_id: int | None
     courier_id: int | None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """One item's answer (a plain object: built for every scan, so it must be cheap)."""
+
+    index: int
+    outcome: str  # accepted, duplicate or rejected
+    client_scan_id: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+    anomaly: str | None = None
 
 
 @dataclass
@@ -138,6 +160,24 @@ class ScanIngestor:
         self.network = network or repository.network_snapshot(session)
 
     def ingest(self, items: Sequence[Any], actor: User, now: datetime) -> IngestReport:
+        """Answer every item; write the accepted ones and the parcels' new states.
+
+        Fast path: a re-sent scan is identical to one already folded into its parcel, so its
+        sort key is at most the parcel's last key; only such candidates are compared with the
+        stored events (loaded for those parcels alone, which also re-fold when a genuinely late
+        event arrives). If a scan id nevertheless collides in the database (a device re-using an
+        id for another parcel at the same instant), the batch is redone with a global look-up.
+        """
+        try:
+            with self.session.begin_nested():
+                return self._ingest(items, actor, now, strict=False)
+        except IntegrityError:
+            with self.session.begin_nested():
+                return self._ingest(items, actor, now, strict=True)
+
+    def _ingest(
+        self, items: Sequence[Any], actor: User, now: datetime, *, strict: bool
+    ) -> IngestReport:
         results: dict[int, ScanResult] = {}
         parsed: list[tuple[int, ScanIn, str]] = []
         for index, item in enumerate(items):
@@ -147,54 +187,54 @@ class ScanIngestor:
             else:
                 assert scan is not None
                 parsed.append((index, scan, number))
-
-        parsed = self._drop_duplicates(parsed, results)
+        parsed = self._drop_repeats(parsed, results, strict)
         people = repository.users_by_username(
             self.session,
             [s.courier for _, s, _ in parsed if s.courier]
             + [s.operator for _, s, _ in parsed if s.operator],
         )
         states = repository.waybill_states(self.session, sorted({n for _, _, n in parsed}))
-        by_waybill: dict[str, list[_Candidate]] = defaultdict(list)
+        by_waybill: dict[int, list[_Candidate]] = defaultdict(list)
+        waybills: dict[int, Row[Any]] = {}
         for index, scan, number in parsed:
             candidate_or_result = self._candidate(index, scan, number, states, people, actor)
             if isinstance(candidate_or_result, ScanResult):
                 results[index] = candidate_or_result
             else:
-                by_waybill[number].append(candidate_or_result)
+                waybill = states[number]
+                waybills[waybill.id] = waybill
+                by_waybill[waybill.id].append(candidate_or_result)
 
-        rows: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        anomaly_changes: list[dict[str, Any]] = []
-        recompute: dict[int, datetime] = {}
-        accepted: list[tuple[_Candidate, Row[Any]]] = []
-        for number, candidates in by_waybill.items():
-            waybill = states[number]
-            candidates.sort(key=lambda c: c.facts.sort_key)
-            kept = self._check_declarations(waybill, candidates, results)
-            if not kept:
-                continue
-            accepted.extend((c, waybill) for c in kept)
-            last = waybill.last_event_key
-            if last is not None and kept[0].facts.sort_key <= last:
-                recompute[waybill.id] = waybill.created_at
-        stored = defaultdict(list)
-        for row in repository.events_of_waybills(self.session, recompute):
+        # Parcels receiving an event that sorts before their last one: re-sent or late.
+        behind = {
+            wid: waybills[wid].created_at
+            for wid, cs in by_waybill.items()
+            if waybills[wid].last_event_key is not None
+            and min(c.facts.sort_key for c in cs) <= waybills[wid].last_event_key
+        }
+        stored: dict[int, list[Row[Any]]] = defaultdict(list)
+        for row in repository.events_of_waybills(self.session, behind):
             stored[row.waybill_id].append(row)
 
-        serials = (
-            iter(take_serials(self.session, len(accepted), SCAN_SEQUENCE)) if accepted else iter(())
-        )
-        per_waybill: dict[int, list[_Candidate]] = defaultdict(list)
-        waybill_rows: dict[int, Row[Any]] = {}
-        for candidate, waybill in accepted:
-            per_waybill[waybill.id].append(candidate)
-            waybill_rows[waybill.id] = waybill
-        for waybill_id, candidates in per_waybill.items():
-            waybill = waybill_rows[waybill_id]
+        rows: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        anomaly_changes: list[dict[str, Any]] = []
+        plans: list[tuple[Row[Any], list[_Candidate], bool]] = []
+        for wid, candidates in by_waybill.items():
+            waybill = waybills[wid]
+            if wid in behind:
+                candidates = self._drop_stored(candidates, stored[wid], results)
+            candidates.sort(key=lambda c: c.facts.sort_key)
+            kept = self._check_declarations(waybill, candidates, results)
+            if kept:
+                last = waybill.last_event_key
+                plans.append((waybill, kept, last is not None and kept[0].facts.sort_key <= last))
+        total = sum(len(kept) for _, kept, _ in plans)
+        serials = iter(take_serials(self.session, total, SCAN_SEQUENCE)) if total else iter(())
+        for waybill, candidates, refold in plans:
             anomalies: dict[int, str | None]
-            if waybill_id in recompute:
-                old = [(row, facts_of(row)) for row in stored[waybill_id]]
+            if refold:
+                old = [(row, facts_of(row)) for row in stored[waybill.id]]
                 state, timeline = fold([f for _, f in old] + [c.facts for c in candidates])
                 by_fact = {id(f): a for f, a in timeline}
                 for row, facts in old:
@@ -213,18 +253,79 @@ class ScanIngestor:
                     anomalies[c.index] = anomaly
                 relevant = [c.facts for c in candidates if anomalies[c.index] is None]
             for c in candidates:
-                rows.append(self._event_row(next(serials), waybill_id, c, anomalies[c.index], now))
+                anomaly = anomalies[c.index]
+                rows.append(self._event_row(next(serials), waybill.id, c, anomaly, now))
                 results[c.index] = ScanResult(
                     index=c.index,
                     outcome="accepted",
                     client_scan_id=c.scan.client_scan_id,
-                    anomaly=anomalies[c.index],
+                    anomaly=anomaly,
                 )
-            updates.append(self._state_row(waybill, state, relevant, candidates))
+            updates.append(self._state_row(waybill, state, relevant))
         repository.insert_events(self.session, rows)
         repository.update_anomalies(self.session, anomaly_changes)
         repository.update_states(self.session, updates)
         return IngestReport([results[i] for i in range(len(items))])
+
+    def _drop_repeats(
+        self, parsed: list[tuple[int, ScanIn, str]], results: dict[int, ScanResult], strict: bool
+    ) -> list[tuple[int, ScanIn, str]]:
+        """Repeats inside the batch are duplicates; in strict mode, so is any scan whose client
+        id or device sequence is already stored for any parcel."""
+        known_ids: set[str] = set()
+        known_seqs: set[tuple[str, int]] = set()
+        if strict:
+            known_ids = repository.existing_client_ids(
+                self.session, [s.client_scan_id for _, s, _ in parsed if s.client_scan_id]
+            )
+            known_seqs = repository.existing_device_seqs(
+                self.session,
+                [
+                    (s.device_id, s.device_seq)
+                    for _, s, _ in parsed
+                    if s.device_id and s.device_seq is not None
+                ],
+            )
+        kept = []
+        for index, scan, number in parsed:
+            seq = (
+                (scan.device_id, scan.device_seq)
+                if scan.device_id and scan.device_seq is not None
+                else None
+            )
+            if (scan.client_scan_id and scan.client_scan_id in known_ids) or (
+                seq and seq in known_seqs
+            ):
+                results[index] = ScanResult(
+                    index=index, outcome="duplicate", client_scan_id=scan.client_scan_id
+                )
+                continue
+            if scan.client_scan_id:
+                known_ids.add(scan.client_scan_id)
+            if seq:
+                known_seqs.add(seq)
+            kept.append((index, scan, number))
+        return kept
+
+    @staticmethod
+    def _drop_stored(
+        candidates: list[_Candidate], stored: list[Row[Any]], results: dict[int, ScanResult]
+    ) -> list[_Candidate]:
+        """Candidates already stored for this parcel (same client id or device sequence)."""
+        ids = {r.client_scan_id for r in stored if r.client_scan_id}
+        seqs = {(r.device_id, r.device_seq) for r in stored if r.device_id}
+        kept = []
+        for c in candidates:
+            scan = c.scan
+            if (scan.client_scan_id and scan.client_scan_id in ids) or (
+                scan.device_id and (scan.device_id, scan.device_seq) in seqs
+            ):
+                results[c.index] = ScanResult(
+                    index=c.index, outcome="duplicate", client_scan_id=scan.client_scan_id
+                )
+            else:
+                kept.append(c)
+        return kept
 
     # -- item checks -------------------------------------------------------------------------
 
@@ -302,42 +403,6 @@ class ScanIngestor:
             )
         return None, scan, number
 
-    def _drop_duplicates(
-        self, parsed: list[tuple[int, ScanIn, str]], results: dict[int, ScanResult]
-    ) -> list[tuple[int, ScanIn, str]]:
-        """A re-sent scan (same client id, or same device and sequence) is answered 'duplicate'."""
-        known_ids = repository.existing_client_ids(
-            self.session, [s.client_scan_id for _, s, _ in parsed if s.client_scan_id]
-        )
-        known_seqs = repository.existing_device_seqs(
-            self.session,
-            [
-                (s.device_id, s.device_seq)
-                for _, s, _ in parsed
-                if s.device_id and s.device_seq is not None
-            ],
-        )
-        kept = []
-        for index, scan, number in parsed:
-            seq = (
-                (scan.device_id, scan.device_seq)
-                if scan.device_id and scan.device_seq is not None
-                else None
-            )
-            if (scan.client_scan_id and scan.client_scan_id in known_ids) or (
-                seq and seq in known_seqs
-            ):
-                results[index] = ScanResult(
-                    index=index, outcome="duplicate", client_scan_id=scan.client_scan_id
-                )
-                continue
-            if scan.client_scan_id:
-                known_ids.add(scan.client_scan_id)
-            if seq:
-                known_seqs.add(seq)
-            kept.append((index, scan, number))
-        return kept
-
     def _candidate(
         self,
         index: int,
@@ -384,7 +449,7 @@ class ScanIngestor:
         facility = self.network.by_code.get(scan.facility) if scan.facility else None
         facts = ScanFacts(
             scan_type=scan.type,
-            event_time=scan.time,
+            event_time=scan.time.astimezone(UTC),
             facility_id=facility.id if facility else None,
             tiebreak=_tiebreak(scan),
             reason=scan.reason,
@@ -437,43 +502,40 @@ class ScanIngestor:
 
     def _event_row(
         self, event_id: int, waybill_id: int, c: _Candidate, anomaly: str | None, now: datetime
-    ) -> dict[str, Any]:
+    ) -> tuple[Any, ...]:
+        """The stored row, in ``repository.EVENT_COLUMNS`` order."""
         scan = c.scan
         offset = scan.time.utcoffset()
-        return {
-            "id": event_id,
-            "event_time": scan.time,
-            "waybill_id": waybill_id,
-            "scan_type": scan.type.value,
-            "utc_offset_min": int(offset.total_seconds() // 60) if offset is not None else 0,
-            "received_at": now,
-            "sort_key": c.facts.sort_key,
-            "facility_id": c.facility.id if c.facility else None,
-            "operator_id": c.operator_id,
-            "courier_id": c.courier_id,
-            "courier_phone": scan.courier_phone,
-            "device_id": scan.device_id,
-            "device_seq": scan.device_seq,
-            "client_scan_id": scan.client_scan_id,
-            "weight_g": int(scan.weight_kg * 1000) if scan.weight_kg is not None else None,
-            "reason": scan.reason,
-            "signer_type": scan.signer_type.value if scan.signer_type else None,
-            "signer_name": scan.signer_name,
-            "pickup_code": scan.pickup_code,
-            "problem_code": scan.problem_code,
-            "carrier": scan.carrier.upper() if scan.carrier else None,
-            "carrier_status": scan.carrier_status,
-            "note": scan.note,
-            "anomaly": anomaly,
-        }
+        return (
+            event_id,
+            c.facts.event_time,
+            waybill_id,
+            scan.type.value,
+            int(offset.total_seconds() // 60) if offset is not None else 0,
+            now,
+            c.facts.sort_key,
+            c.facility.id if c.facility else None,
+            c.operator_id,
+            c.courier_id,
+            scan.courier_phone,
+            scan.device_id,
+            scan.device_seq,
+            scan.client_scan_id,
+            int(scan.weight_kg * 1000) if scan.weight_kg is not None else None,
+            scan.reason,
+            scan.signer_type.value if scan.signer_type else None,
+            scan.signer_name,
+            scan.pickup_code,
+            scan.problem_code,
+            scan.carrier.upper() if scan.carrier else None,
+            scan.carrier_status,
+            scan.note,
+            anomaly,
+        )
 
     def _state_row(
-        self,
-        waybill: Row[Any],
-        state: TrackingState,
-        relevant: list[ScanFacts],
-        candidates: list[_Candidate],
-    ) -> dict[str, Any]:
+        self, waybill: Row[Any], state: TrackingState, relevant: list[ScanFacts]
+    ) -> tuple[Any, ...]:
         picked_up_at = waybill.picked_up_at
         promise = waybill.promised_by
         for facts in relevant:
@@ -485,52 +547,50 @@ class ScanIngestor:
                     facts.event_time, PRODUCTS[Product(waybill.product)].promise_hours
                 )
         eta = waybill.estimated_delivery_at
-        for facts in sorted(relevant, key=lambda f: f.sort_key):
-            eta = self._revised_eta(facts, waybill, eta)
+        # The latest event that tells where the parcel is sets the estimate.
+        for facts in sorted(relevant, key=lambda f: f.sort_key, reverse=True):
+            if facts.scan_type in ETA_EVENTS:
+                revised = self._revised_eta(facts, waybill)
+                if revised is not None:
+                    eta = revised
+                    break
         if eta is None and promise is not None:
             eta = promise
-        return {
-            "b_id": waybill.id,
-            "b_status": state.status,
-            "b_sub_status": state.sub_status,
-            "b_status_reason": state.reason,
-            "b_status_at": state.status_at,
-            "b_current_facility_id": state.facility_id,
-            "b_last_event_key": state.last_key,
-            "b_last_event_at": state.last_event_at,
-            "b_attempts": state.attempts,
-            "b_anomaly_count": state.anomalies,
-            "b_delivered_at": state.delivered_at,
-            "b_picked_up_at": picked_up_at,
-            "b_promised_by": promise,
-            "b_estimated_delivery_at": eta,
-        }
+        # In repository.STATE_FIELDS order, then the id.
+        return (
+            state.status.value,
+            state.sub_status,
+            state.reason,
+            state.status_at,
+            state.facility_id,
+            state.last_key,
+            state.last_event_at,
+            state.attempts,
+            state.anomalies,
+            state.delivered_at,
+            picked_up_at,
+            promise,
+            eta,
+            waybill.id,
+        )
 
-    def _revised_eta(
-        self, facts: ScanFacts, waybill: Row[Any], current: datetime | None
-    ) -> datetime | None:
-        """Revise the estimate from an event that tells where the parcel now is."""
+    def _revised_eta(self, facts: ScanFacts, waybill: Row[Any]) -> datetime | None:
+        """The estimate an event implies about where the parcel is, or None if it implies none."""
         network = self.network
         dest = network.by_id.get(waybill.dest_facility_id) if waybill.dest_facility_id else None
         dest_hub = dest.hub_id if dest else None
         here = network.by_id.get(facts.facility_id) if facts.facility_id else None
         kind = facts.scan_type
         if kind is ScanType.PICKUP and here is not None:
-            return (
-                estimate_from_pickup(
-                    facts.event_time, here.hub_id, dest_hub, network.departures, self.tz
-                )
-                or current
+            return estimate_from_pickup(
+                facts.event_time, here.hub_id, dest_hub, network.planner, self.tz
             )
         if kind in (ScanType.ARRIVAL, ScanType.LINEHAUL_UNLOAD) and here is not None:
             if dest is not None and here.id == dest.id:
                 return delivery_after_outlet_arrival(facts.event_time, self.tz)
             if here.type is FacilityType.HUB and dest_hub is not None:
-                return (
-                    estimate_from_hub(
-                        facts.event_time, here.id, dest_hub, network.departures, self.tz
-                    )
-                    or current
+                return estimate_from_hub(
+                    facts.event_time, here.id, dest_hub, network.planner, self.tz
                 )
         if kind is ScanType.OUT_FOR_DELIVERY:
             return end_of_delivery_day(facts.event_time, self.tz)
@@ -539,7 +599,7 @@ class ScanIngestor:
                 hour=7, minute=0
             )
             return delivery_after_outlet_arrival(next_morning, self.tz)
-        return current
+        return None
 
 
 def ingest_scans(

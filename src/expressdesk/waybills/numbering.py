@@ -7,6 +7,7 @@ the two mistakes an agent makes when a caller reads a number out over the phone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stdnum import damm
 
@@ -27,6 +28,7 @@ def normalize_waybill_number(raw: str) -> str:
     return _SEPARATORS.sub("", raw).upper()
 
 
+@lru_cache(maxsize=65_536)
 def is_valid_waybill_number(raw: str, prefix: str) -> bool:
     """True when ``raw`` (after normalising) has our prefix, the right length and check digit."""
     number = normalize_waybill_number(raw)

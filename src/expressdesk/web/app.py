@@ -194,6 +194,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.writer_session_factory = create_session_factory(engine, writes=True)
     app.state.templates = make_templates()
     app.state.public_limiter = RateLimiter(settings.public_lookups_per_minute)
 

@@ -7,10 +7,12 @@ route without one), so permission checks are never improvised inside a route.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from expressdesk.clock import Clock
@@ -20,6 +22,7 @@ from expressdesk.errors import NotAuthenticated, PermissionDenied
 from expressdesk.models import User
 from expressdesk.staff import service as staff_service
 
+log = logging.getLogger("expressdesk")
 SESSION_COOKIE = "ed_session"
 CSRF_COOKIE = "ed_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -27,8 +30,13 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; committed when the route returns, rolled back on any error."""
-    session: Session = request.app.state.session_factory()
+    """One session per request; committed when the route returns, rolled back on any error.
+    Requests that change things get a writer session (see ``db.create_session_factory``)."""
+    state = request.app.state
+    factory = (
+        state.writer_session_factory if request.method in UNSAFE_METHODS else state.session_factory
+    )
+    session: Session = factory()
     try:
         yield session
         session.commit()
@@ -70,6 +78,16 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
     return bool(cookie and submitted and hmac.compare_digest(cookie, submitted))
 
 
+def _touch_token(request: Request, token_id: int, clock: Clock) -> None:
+    """Record the token's use in a transaction of its own: best effort, never failing a request
+    (and never turning a read-only request into a writing one)."""
+    try:
+        with request.app.state.writer_session_factory.begin() as session:
+            staff_service.touch_token(session, token_id, clock.now())
+    except OperationalError:
+        log.warning("could not record the use of API token %s", token_id, exc_info=True)
+
+
 def resolve_user(request: Request, session: Session, clock: Clock) -> User | None:
     """The caller: by bearer API token, else by login cookie. Cached on the request."""
     if hasattr(request.state, "user"):
@@ -79,9 +97,15 @@ def resolve_user(request: Request, session: Session, clock: Clock) -> User | Non
     token = _bearer_token(request)
     request.state.via_cookie = False
     if token is not None:
-        user = staff_service.user_for_api_token(session, token, clock.now())
-        if user is None:
+        found = staff_service.user_for_api_token(session, token, clock.now())
+        if found is None:
             raise NotAuthenticated("the API token is unknown, revoked, or its user is disabled")
+        user, record = found
+        if staff_service.token_needs_touch(record, clock.now()):
+            if request.method in UNSAFE_METHODS:  # this request writes anyway: same transaction
+                staff_service.touch_token(session, record.id, clock.now())
+            else:
+                _touch_token(request, record.id, clock)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:

@@ -62,7 +62,7 @@ def deliveries(draw: st.DrawFn, events: list[dict[str, Any]]) -> list[list[dict[
 
 
 def _outcome(session: Session, number: str) -> tuple[Any, ...]:
-    session.expire_all()
+    session.rollback()  # end the read transaction: see what other connections committed
     wb = session.scalar(select(Waybill).where(Waybill.number == number))
     assert wb is not None
     timeline = session.execute(

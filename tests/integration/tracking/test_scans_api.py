@@ -36,7 +36,7 @@ def upload(
 
 
 def state(session: Session, number: str) -> Waybill:
-    session.expire_all()
+    session.rollback()  # end the read transaction: see what other connections committed
     waybill = session.scalar(select(Waybill).where(Waybill.number == number))
     assert waybill is not None
     return waybill
