@@ -15,16 +15,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, insert, select  # noqa: E402
+from sqlalchemy import Engine, insert, select
 
-from expressdesk.clock import FixedClock  # noqa: E402
-from expressdesk.config import Settings  # noqa: E402
-from expressdesk.db import create_db_engine, create_session_factory  # noqa: E402
-from expressdesk.demo.generator import load_demo  # noqa: E402
-from expressdesk.enums import Product, ShipmentStatus  # noqa: E402
-from expressdesk.migrate import upgrade  # noqa: E402
-from expressdesk.models import DeliveryArea, Facility, NumberSequence, Waybill  # noqa: E402
-from expressdesk.waybills.numbering import make_waybill_number  # noqa: E402
+from expressdesk.clock import FixedClock
+from expressdesk.config import Settings
+from expressdesk.db import create_db_engine, create_session_factory
+from expressdesk.demo.generator import load_demo
+from expressdesk.enums import Product, ShipmentStatus
+from expressdesk.migrate import upgrade
+from expressdesk.models import DeliveryArea, Facility, NumberSequence, Waybill
+from expressdesk.waybills.numbering import make_waybill_number
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

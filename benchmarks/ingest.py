@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from common import NOW, bulk_waybills, clock, database, load_network
-from sqlalchemy import Engine, Index, MetaData, Table, insert, select
+from sqlalchemy import Engine, Index, MetaData, Table, select
 
 from expressdesk.db import create_session_factory
 from expressdesk.models import Facility, ScanEvent, User
