@@ -65,50 +65,47 @@ def load_network(engine: Engine, settings: Settings) -> None:
 
 
 def bulk_waybills(
-    engine: Engine, count: int, seed: int = 1, created: datetime | None = None
+    engine: Engine, count: int, seed: int = 1, created: datetime | None = None, chunk: int = 20_000
 ) -> list[tuple[int, str, int, int]]:
-    """Insert ``count`` waybills directly (fast set-up); returns (id, number, origin, dest outlet)."""
+    """Insert ``count`` waybills directly (fast set-up, in chunks); returns (id, number,
+    origin outlet, destination outlet)."""
     rng = random.Random(seed)
     factory = create_session_factory(engine)
     with factory() as session:
         areas = [(a.id, a.outlet_id) for a in session.scalars(select(DeliveryArea))]
         outlets = [f.id for f in session.scalars(select(Facility).where(Facility.type == "outlet"))]
-        start = (
-            session.scalar(
-                select(NumberSequence.next_value).where(NumberSequence.name == "waybill")
-            )
-            or 0
-        )
+        start = session.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "waybill")) or 0
     created = created or NOW - timedelta(days=5)
-    rows = []
-    out = []
-    for i in range(count):
-        area_id, dest = rng.choice(areas)
-        origin = rng.choice(outlets)
-        number = make_waybill_number("ED", start + i)
-        rows.append(
-            {
-                "number": number, "product": Product.STANDARD, "status": ShipmentStatus.CREATED,
-                "sender_name": "王芳", "sender_phone": "13800000000", "sender_province": "浙江省",
-                "sender_city": "杭州市", "sender_district": "西湖区", "sender_address": "浙江省杭州市西湖区文三路1号",
-                "sender_address_parsed": True, "recipient_name": "李雷", "recipient_phone": f"139{i:08d}",
-                "recipient_province": "北京市", "recipient_city": "北京市", "recipient_district": "朝阳区",
-                "recipient_address": "北京市朝阳区建国路88号", "recipient_address_parsed": True,
-                "weight_g": 1200, "chargeable_weight_g": 1200, "volumetric_weight_g": 0, "freight_fen": 1200,
-                "total_fen": 1200, "origin_facility_id": origin, "dest_facility_id": dest, "dest_area_id": area_id,
-                "created_at": created + timedelta(seconds=i % 86400), "version": 1, "attempts": 0, "anomaly_count": 0,
-            }
-        )  # fmt: skip
-        out.append((0, number, origin, dest))
+    out: list[tuple[int, str, int, int]] = []
+    for first in range(0, count, chunk):
+        rows = []
+        for i in range(first, min(count, first + chunk)):
+            area_id, dest = rng.choice(areas)
+            origin = rng.choice(outlets)
+            number = make_waybill_number("ED", start + i)
+            rows.append(
+                {
+                    "number": number, "product": Product.STANDARD, "status": ShipmentStatus.CREATED,
+                    "sender_name": "王芳", "sender_phone": "13800000000", "sender_province": "浙江省",
+                    "sender_city": "杭州市", "sender_district": "西湖区", "sender_address": "浙江省杭州市西湖区文三路1号",
+                    "sender_address_parsed": True, "recipient_name": "李雷", "recipient_phone": f"139{i % 10**8:08d}",
+                    "recipient_province": "北京市", "recipient_city": "北京市", "recipient_district": "朝阳区",
+                    "recipient_address": "北京市朝阳区建国路88号", "recipient_address_parsed": True,
+                    "weight_g": 1200, "chargeable_weight_g": 1200, "volumetric_weight_g": 0, "freight_fen": 1200,
+                    "total_fen": 1200, "origin_facility_id": origin, "dest_facility_id": dest, "dest_area_id": area_id,
+                    "created_at": created + timedelta(seconds=i % 86400), "version": 1, "attempts": 0, "anomaly_count": 0,
+                }
+            )  # fmt: skip
+            out.append((0, number, origin, dest))
+        with engine.begin() as conn:
+            conn.execute(insert(Waybill), rows)
     with engine.begin() as conn:
-        for chunk in range(0, len(rows), 5000):
-            conn.execute(insert(Waybill), rows[chunk : chunk + 5000])
         conn.execute(
             NumberSequence.__table__.update()  # type: ignore[attr-defined]
             .where(NumberSequence.name == "waybill")
             .values(next_value=start + count)
         )
-        ids = dict(conn.execute(select(Waybill.number, Waybill.id)).all())  # type: ignore[arg-type]
+        ids = dict(conn.execute(select(Waybill.number, Waybill.id).where(Waybill.number >= out[0][1])).all())  # type: ignore[arg-type]
     return [(ids[n], n, o, d) for _, n, o, d in out]
 
 

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_import_rows: int = Field(default=20_000, ge=1)
     cookie_secure: bool = False
+    worker_threads: int = Field(default=8, ge=1, le=200)  # threads serving sync routes
     # Public tracking: waybill numbers a client may look up per minute (enumeration defence).
     public_lookups_per_minute: int = Field(default=60, ge=1)
 

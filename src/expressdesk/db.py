@@ -81,7 +81,15 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        # Enough pooled connections for the server's thread pool: a connection opened and closed
+        # per request would re-run the PRAGMAs every time.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            pool_size=20,
+            max_overflow=40,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

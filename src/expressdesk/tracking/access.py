@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Row
 
 from expressdesk.enums import STAFF_ROLES, Role
 from expressdesk.models import User, Waybill
@@ -20,7 +22,10 @@ class Visibility:
 
 
 def visibility(
-    user: User | None, waybill: Waybill, phone_last4: str | None = None, verified: bool = False
+    user: User | None,
+    waybill: Waybill | Row[Any],
+    phone_last4: str | None = None,
+    verified: bool = False,
 ) -> Visibility:
     """Staff see everything; the waybill's own shipper sees personal data; a visitor sees it after
     confirming the last four digits of the recipient's or sender's phone."""

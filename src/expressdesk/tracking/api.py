@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from expressdesk import i18n
@@ -60,7 +62,7 @@ def _locale(request: Request, lang: str | None) -> str:
 
 
 @router.get("/tracking/{number}", response_model=TrackingOut)
-def track(
+async def track(
     number: str,
     request: Request,
     user: OptionalUser,
@@ -75,24 +77,25 @@ def track(
     """Track one parcel. Public: names, phones and addresses are masked unless the last four
     digits of the recipient's or sender's phone are given. Anonymous lookups are rate-limited."""
     limit_public(request, user, 1, clock.now())
-    if user is not None:
-        waybill = get_waybill(session, number, user, settings)
-    else:
-        waybill = _public_waybill(session, number, settings)
-    seen = visibility(user, waybill, phone_last4)
-    return tracking_view(
-        session,
-        waybill,
-        locale=_locale(request, lang),
-        now=clock.now(),
-        reveal=seen.reveal,
-        staff=seen.staff,
-    )
+    locale = _locale(request, lang)
+
+    def lookup() -> TrackingOut:  # all the database work in one trip to the thread pool
+        waybill: Waybill | Row[Any]
+        if user is not None:
+            waybill = get_waybill(session, number, user, settings)
+        else:
+            waybill = _public_waybill(session, number, settings)
+        seen = visibility(user, waybill, phone_last4)
+        return tracking_view(
+            session, waybill, locale=locale, now=clock.now(), reveal=seen.reveal, staff=seen.staff
+        )
+
+    return await run_in_threadpool(lookup)
 
 
-def _public_waybill(session: Session, number: str, settings: Settings) -> Waybill:
+def _public_waybill(session: Session, number: str, settings: Settings) -> Row[Any]:
     valid = check_waybill_number(number, settings)
-    waybill = waybill_repo.waybill_by_number(session, valid)
+    waybill = waybill_repo.tracking_record(session, valid)
     if waybill is None:
         raise WaybillNotFound(f"waybill {valid} not found")
     return waybill

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from expressdesk.models import Facility, ScanEvent, Waybill
+from expressdesk.models import Waybill
 from expressdesk.tracking import repository
 from expressdesk.tracking.masking import mask_name, mask_phone
 from expressdesk.tracking.partners import lookup_partner_status
@@ -37,7 +38,7 @@ def _pick(pair: tuple[str, str], locale: str) -> str:
     return pair[0] if locale == "zh_CN" else pair[1]
 
 
-def _detail(event: ScanEvent, locale: str, couriers: dict[int, str], reveal_phone: bool) -> str:
+def _detail(event: Any, locale: str, couriers: dict[int, str], reveal_phone: bool) -> str:
     zh = locale == "zh_CN"
     kind = ScanType(event.scan_type)
     if kind is ScanType.OUT_FOR_DELIVERY and event.courier_id is not None:
@@ -67,17 +68,12 @@ def _detail(event: ScanEvent, locale: str, couriers: dict[int, str], reveal_phon
     return ""
 
 
-def _local_time(event: ScanEvent) -> datetime:
-    return event.event_time.astimezone(timezone(timedelta(minutes=event.utc_offset_min)))
+def _local_time(event: Any) -> datetime:
+    at: datetime = event.event_time
+    return at.astimezone(timezone(timedelta(minutes=event.utc_offset_min)))
 
 
-def _facilities(session: Session, ids: set[int]) -> dict[int, Facility]:
-    if not ids:
-        return {}
-    return {f.id: f for f in session.scalars(select(Facility).where(Facility.id.in_(sorted(ids))))}
-
-
-def _ref(facility: Facility | None) -> FacilityRef | None:
+def _ref(facility: repository.FacilityName | None) -> FacilityRef | None:
     return (
         FacilityRef(code=facility.code, name=facility.name, city=facility.city)
         if facility
@@ -87,7 +83,7 @@ def _ref(facility: Facility | None) -> FacilityRef | None:
 
 def tracking_view(
     session: Session,
-    waybill: Waybill,
+    waybill: Waybill | Row[Any],
     *,
     locale: str,
     now: datetime,
@@ -97,7 +93,7 @@ def tracking_view(
     """Everything a tracking page shows. ``reveal``: personal data unmasked (staff, the
     shipper, or a visitor who confirmed the phone); ``staff``: anomalies, custody, raw strings."""
     events = repository.timeline_rows(session, waybill.id, waybill.created_at)
-    facilities = _facilities(session, {e.facility_id for e in events if e.facility_id is not None})
+    facilities = repository.facility_directory(session)
     people = repository.usernames(
         session,
         [e.courier_id for e in events if e.courier_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -281,10 +282,19 @@ def update_states(session: Session, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-def timeline_rows(session: Session, waybill_id: int, created_at: datetime) -> list[ScanEvent]:
+TIMELINE_COLUMNS = (
+    ScanEvent.scan_type, ScanEvent.event_time, ScanEvent.utc_offset_min, ScanEvent.facility_id,
+    ScanEvent.operator_id, ScanEvent.courier_id, ScanEvent.courier_phone, ScanEvent.device_id,
+    ScanEvent.device_seq, ScanEvent.weight_g, ScanEvent.reason, ScanEvent.signer_type,
+    ScanEvent.problem_code, ScanEvent.carrier, ScanEvent.carrier_status, ScanEvent.anomaly,
+)  # fmt: skip
+
+
+def timeline_rows(session: Session, waybill_id: int, created_at: datetime) -> list[Row[Any]]:
+    """A parcel's events in timeline order (columns only: the tracking page is a hot path)."""
     return list(
-        session.scalars(
-            select(ScanEvent)
+        session.execute(
+            select(*TIMELINE_COLUMNS)
             .where(
                 ScanEvent.waybill_id == waybill_id,
                 ScanEvent.event_time >= created_at - EARLIEST_BEFORE_ORDER,
@@ -292,6 +302,30 @@ def timeline_rows(session: Session, waybill_id: int, created_at: datetime) -> li
             .order_by(ScanEvent.sort_key)
         )
     )
+
+
+@dataclass(frozen=True)
+class FacilityName:
+    code: str
+    name: str
+    city: str
+
+
+_DIRECTORY: dict[int, tuple[float, dict[int, FacilityName]]] = {}
+DIRECTORY_TTL_SECONDS = 60.0
+
+
+def facility_directory(session: Session) -> dict[int, FacilityName]:
+    """Every facility's code, name and city, cached a minute per database (facilities change
+    rarely; the tracking page would otherwise query them on every lookup)."""
+    key = id(session.get_bind())
+    cached = _DIRECTORY.get(key)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > DIRECTORY_TTL_SECONDS:
+        rows = session.execute(select(Facility.id, Facility.code, Facility.name, Facility.city))
+        cached = (now, {r.id: FacilityName(r.code, r.name, r.city) for r in rows})
+        _DIRECTORY[key] = cached
+    return cached[1]
 
 
 def usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:

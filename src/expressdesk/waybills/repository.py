@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from expressdesk.enums import Product, ShipmentStatus
@@ -116,3 +117,18 @@ def search_waybills(
         .offset(offset)
     )
     return list(rows), total
+
+
+TRACKING_COLUMNS = (
+    Waybill.id, Waybill.number, Waybill.created_at, Waybill.customer_id, Waybill.status,
+    Waybill.sub_status, Waybill.estimated_delivery_at, Waybill.promised_by, Waybill.last_event_at,
+    Waybill.anomaly_count, Waybill.sender_name, Waybill.sender_phone, Waybill.sender_province,
+    Waybill.sender_city, Waybill.recipient_name, Waybill.recipient_phone,
+    Waybill.recipient_province, Waybill.recipient_city, Waybill.recipient_district,
+)  # fmt: skip
+
+
+def tracking_record(session: Session, number: str) -> Row[Any] | None:
+    """The columns a tracking lookup shows, by number (one indexed lookup, no joins)."""
+    row = session.execute(select(*TRACKING_COLUMNS).where(Waybill.number == number)).first()
+    return row  # type: ignore[return-value]  # a typed Row is a Row

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -23,7 +26,7 @@ from expressdesk.clock import Clock, SystemClock
 from expressdesk.config import Settings
 from expressdesk.db import create_db_engine, create_session_factory
 from expressdesk.errors import AppError, FieldProblem
-from expressdesk.web.deps import CSRF_COOKIE, Allow
+from expressdesk.web.deps import Allow
 from expressdesk.web.pages import LoginRequired, make_templates, render
 from expressdesk.web.ratelimit import RateLimiter
 
@@ -163,6 +166,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 500, body)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Sync routes run in a thread pool; a few threads serve more requests per second than many,
+    # which mostly contend for the GIL (measured in benchmarks/tracking_lookup.py).
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = app.state.settings.worker_threads
+    yield
+
+
 def create_app(
     settings: Settings,
     *,
@@ -189,6 +201,7 @@ def create_app(
         docs_url=None,  # served below from the swagger-ui-bundle package: no CDN
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -239,21 +252,6 @@ def create_app(
         )
 
     install_error_handlers(app)
-
-    @app.middleware("http")
-    async def csrf_cookie(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        new = getattr(request.state, "new_csrf", None)
-        if new and not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(
-                CSRF_COOKIE,
-                new,
-                httponly=True,
-                samesite="lax",
-                secure=settings.cookie_secure,
-                path="/",
-            )
-        return response
 
     # Uploads are capped by settings; JSON bodies by the same figure plus form overhead.
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + 64 * 1024)

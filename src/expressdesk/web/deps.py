@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -29,9 +30,23 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """One session per request; committed when the route returns, rolled back on any error.
-    Requests that change things get a writer session (see ``db.create_session_factory``)."""
+    Requests that change things get a writer session (see ``db.create_session_factory``).
+
+    Async on purpose: making a session does no I/O, and a request that never touched the
+    database finishes without a hop to the thread pool; the commit runs there.
+    """
     state = request.app.state
     factory = (
         state.writer_session_factory if request.method in UNSAFE_METHODS else state.session_factory
@@ -39,20 +54,22 @@ def get_db(request: Request) -> Iterator[Session]:
     session: Session = factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(_finish, session, False)
         raise
-    finally:
+    if session.in_transaction():
+        await run_in_threadpool(_finish, session, True)
+    else:
         session.close()
 
 
-def get_clock(request: Request) -> Clock:
+# Trivial dependencies are async: FastAPI runs sync ones in the thread pool, a hop per call.
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -86,6 +103,10 @@ def _touch_token(request: Request, token_id: int, clock: Clock) -> None:
             staff_service.touch_token(session, token_id, clock.now())
     except OperationalError:
         log.warning("could not record the use of API token %s", token_id, exc_info=True)
+
+
+def _has_credentials(request: Request) -> bool:
+    return _bearer_token(request) is not None or SESSION_COOKIE in request.cookies
 
 
 def resolve_user(request: Request, session: Session, clock: Clock) -> User | None:
@@ -141,8 +162,12 @@ class Allow:
     def staff(cls) -> Allow:
         return cls(*STAFF_ROLES)
 
-    def __call__(self, request: Request, session: SessionDep, clock: ClockDep) -> User | None:
-        user = resolve_user(request, session, clock)
+    async def __call__(self, request: Request, session: SessionDep, clock: ClockDep) -> User | None:
+        if _has_credentials(request):
+            user = await run_in_threadpool(resolve_user, request, session, clock)
+        else:
+            request.state.user = user = None
+            request.state.via_cookie = False
         if self.public:
             return user
         if user is None:

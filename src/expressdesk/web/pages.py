@@ -94,7 +94,18 @@ def render(
     data["local_time"] = lambda dt: dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else ""
     data.update(context or {})
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, data, status_code=status_code)
+    response = templates.TemplateResponse(request, template, data, status_code=status_code)
+    new = getattr(request.state, "new_csrf", None)
+    if new and not request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(
+            CSRF_COOKIE,
+            new,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.cookie_secure,
+            path="/",
+        )
+    return response
 
 
 def translate(request: Request, message: str) -> str:

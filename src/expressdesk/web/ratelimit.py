@@ -33,6 +33,7 @@ class RateLimiter:
         self.window = window
         self.max_keys = max_keys
         self._hits: dict[str, deque[tuple[datetime, int]]] = {}
+        self._used: dict[str, int] = {}  # running sum of each key's window: O(1) per hit
         self._lock = threading.Lock()
 
     def hit(self, key: str, now: datetime, units: int = 1) -> None:
@@ -41,10 +42,11 @@ class RateLimiter:
             if len(self._hits) > self.max_keys:
                 self._forget_idle(now)
             hits = self._hits.setdefault(key, deque())
+            used = self._used.get(key, 0)
             while hits and now - hits[0][0] >= self.window:
-                hits.popleft()
-            used = sum(n for _, n in hits)
+                used -= hits.popleft()[1]
             if used + units > self.limit:
+                self._used[key] = used
                 oldest = hits[0][0] if hits else now
                 retry = max(1, int((oldest + self.window - now).total_seconds()) + 1)
                 raise TooManyRequests(
@@ -53,7 +55,9 @@ class RateLimiter:
                     retry,
                 )
             hits.append((now, units))
+            self._used[key] = used + units
 
     def _forget_idle(self, now: datetime) -> None:
         for key in [k for k, v in self._hits.items() if not v or now - v[-1][0] >= self.window]:
             del self._hits[key]
+            self._used.pop(key, None)

@@ -1,0 +1,186 @@
+"""Benchmark 3: public tracking lookups over HTTP, at 100,000 and at 1,000,000 waybills.
+
+    .venv/bin/python benchmarks/tracking_lookup.py [--db sqlite|postgresql] [--small 100000] [--large 1000000]
+
+Each waybill has a 5-scan history. One uvicorn worker (`expressdesk serve`) answers
+GET /api/v1/tracking/{number} (anonymous: masked data; the per-client limit is raised for the
+load generator). `wrk` (Debian package) drives it with 16 connections on random numbers for 20 s.
+Goals: ≥ 1,000 lookups/s with p99 ≤ 20 ms at 1 M waybills, and p50 at 1 M within 1.5× of
+p50 at 100 k (the cost must not grow with the data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from common import NOW, ROOT, bulk_waybills, database, load_network
+from ingest_http import free_port
+from sqlalchemy import Engine, select
+
+from expressdesk.models import Facility, NumberSequence
+from expressdesk.tracking.repository import EVENT_COLUMNS, _sqlite_time
+from expressdesk.tracking.rules import ScanFacts
+from expressdesk.tracking.scan_types import ScanType
+
+
+def add_histories(engine: Engine, waybills: list[tuple[int, str, int, int]], parents: dict[int, int]) -> None:
+    """A 5-scan history per waybill, written straight to the table (set-up, not measured)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as conn:
+        first_id = conn.execute(select(NumberSequence.next_value).where(NumberSequence.name == "scan_event")).scalar_one()
+    next_id = first_id
+    marker = "?" if sqlite else "%s"
+    sql = f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join([marker] * len(EVENT_COLUMNS))})"
+    index = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+    chunk: list[tuple[Any, ...]] = []
+    base = NOW - timedelta(days=4)
+
+    def flush() -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(sql, chunk)
+        chunk.clear()
+
+    for n, (wid, _number, origin, dest) in enumerate(waybills):
+        t = base + timedelta(seconds=n % 86400)
+        for kind, facility, hours in (
+            ("pickup", origin, 0), ("arrival", parents[origin], 9), ("departure", parents[origin], 11),
+            ("arrival", parents[dest], 30), ("arrival", dest, 34),
+        ):  # fmt: skip
+            at = t + timedelta(hours=hours)
+            facts = ScanFacts(ScanType(kind), at, facility, f"bench:{next_id}")
+            row: list[Any] = [None] * len(EVENT_COLUMNS)
+            row[index["id"]] = next_id
+            row[index["event_time"]] = _sqlite_time(at) if sqlite else at
+            row[index["waybill_id"]] = wid
+            row[index["scan_type"]] = kind
+            row[index["utc_offset_min"]] = 480
+            row[index["received_at"]] = row[index["event_time"]]
+            row[index["sort_key"]] = facts.sort_key
+            row[index["facility_id"]] = facility
+            row[index["client_scan_id"]] = f"bench:{next_id}"
+            chunk.append(tuple(row))
+            next_id += 1
+        if len(chunk) >= 50_000:
+            flush()
+    if chunk:
+        flush()
+    with engine.begin() as conn:
+        conn.execute(NumberSequence.__table__.update().where(NumberSequence.name == "scan_event").values(next_value=next_id))  # type: ignore[attr-defined]
+        if sqlite:
+            conn.exec_driver_sql("UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at")
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at")
+            conn.exec_driver_sql("ANALYZE")
+
+
+LUA = """
+local numbers = {%s}
+math.randomseed(7)
+request = function()
+  return wrk.format("GET", "/api/v1/tracking/" .. numbers[math.random(#numbers)])
+end
+"""
+
+
+def run_wrk(base: str, numbers: list[str], seconds: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(LUA % ",".join(f'"{n}"' for n in numbers))
+        script = fh.name
+    try:
+        # A short warm-up, then the measured run: one wrk thread (the server has the other core).
+        subprocess.run(["wrk", "-t1", "-c16", "-d3s", "-s", script, base], capture_output=True, check=True)
+        out = subprocess.run(
+            ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script, base],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(script)
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "errors": float(non2xx.group(1)) if non2xx else 0.0}
+
+
+def serve_and_measure(url: str, numbers: list[str], seconds: int) -> dict[str, float]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "EXPRESSDESK_DATABASE_URL": url,
+        "EXPRESSDESK_ENVIRONMENT": "test",
+        "EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE": "1000000000",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "expressdesk"), "serve", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        check = httpx.get(f"{base}/api/v1/tracking/{numbers[0]}")
+        assert check.status_code == 200 and len(check.json()["events"]) == 5, check.text
+        return run_wrk(base, numbers, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    rng = random.Random(3)
+    with database(args.db) as (engine, settings):
+        load_network(engine, settings)
+        with engine.connect() as conn:
+            parents = {r.id: r.parent_id or r.id for r in conn.execute(select(Facility.id, Facility.parent_id))}
+        results = {}
+        have = 0
+        for size in (args.small, args.large):
+            started = time.perf_counter()
+            waybills = bulk_waybills(engine, size - have, seed=size)
+            add_histories(engine, waybills, parents)
+            have = size
+            print(f"[{args.db}] set up {size:,} waybills in {time.perf_counter() - started:.0f} s", flush=True)
+            sample = [n for _, n, _, _ in rng.sample(waybills, min(20_000, len(waybills)))]
+            results[size] = serve_and_measure(settings.effective_database_url, sample, args.seconds)
+            r = results[size]
+            print(
+                f"[{args.db}] {size:,} waybills: {r['rps']:,.0f} lookups/s, p50 {r['p50']:.2f} ms, "
+                f"p99 {r['p99']:.2f} ms, non-2xx {r['errors']:.0f} (goal ≥ 1,000/s, p99 ≤ 20 ms)",
+                flush=True,
+            )
+        ratio = results[args.large]["p50"] / results[args.small]["p50"]
+        print(f"[{args.db}] p50 at {args.large:,} / p50 at {args.small:,} = {ratio:.2f} (goal ≤ 1.5)")
+
+
+if __name__ == "__main__":
+    main()
