@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_import_rows: int = Field(default=20_000, ge=1)
     cookie_secure: bool = False
-    worker_threads: int = Field(default=8, ge=1, le=200)  # threads serving sync routes
+    # Threads serving sync routes; default: 2 on SQLite (in-process, CPU-bound work where more
+    # threads only contend for the GIL), 8 on PostgreSQL (threads wait on the network).
+    worker_threads: int | None = Field(default=None, ge=1, le=200)
     # Public tracking: waybill numbers a client may look up per minute (enumeration defence).
     public_lookups_per_minute: int = Field(default=60, ge=1)
 

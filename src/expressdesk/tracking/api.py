@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy import Row
@@ -73,22 +73,25 @@ async def track(
         str | None, Query(max_length=4, description="unmasks names and phones")
     ] = None,
     lang: Annotated[str | None, Query(max_length=8)] = None,
-) -> TrackingOut:
+) -> Response:
     """Track one parcel. Public: names, phones and addresses are masked unless the last four
     digits of the recipient's or sender's phone are given. Anonymous lookups are rate-limited."""
     limit_public(request, user, 1, clock.now())
     locale = _locale(request, lang)
 
-    def lookup() -> TrackingOut:  # all the database work in one trip to the thread pool
+    def lookup() -> Response:  # all the database work in one trip to the thread pool
         waybill: Waybill | Row[Any]
         if user is not None:
             waybill = get_waybill(session, number, user, settings)
         else:
             waybill = _public_waybill(session, number, settings)
         seen = visibility(user, waybill, phone_last4)
-        return tracking_view(
+        view = tracking_view(
             session, waybill, locale=locale, now=clock.now(), reveal=seen.reveal, staff=seen.staff
         )
+        # Serialised once, here: returning the model would make FastAPI dump, re-validate and
+        # dump it again (the response_model above still documents the shape).
+        return Response(view.model_dump_json(), media_type="application/json")
 
     return await run_in_threadpool(lookup)
 

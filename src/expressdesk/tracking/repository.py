@@ -290,18 +290,20 @@ TIMELINE_COLUMNS = (
 )  # fmt: skip
 
 
+# Built once: constructing a statement costs more than running it on the tracking hot path.
+_TIMELINE = (
+    select(*TIMELINE_COLUMNS)
+    .where(
+        ScanEvent.waybill_id == bindparam("waybill_id"), ScanEvent.event_time >= bindparam("since")
+    )
+    .order_by(ScanEvent.sort_key)
+)
+
+
 def timeline_rows(session: Session, waybill_id: int, created_at: datetime) -> list[Row[Any]]:
     """A parcel's events in timeline order (columns only: the tracking page is a hot path)."""
-    return list(
-        session.execute(
-            select(*TIMELINE_COLUMNS)
-            .where(
-                ScanEvent.waybill_id == waybill_id,
-                ScanEvent.event_time >= created_at - EARLIEST_BEFORE_ORDER,
-            )
-            .order_by(ScanEvent.sort_key)
-        )
-    )
+    since = created_at - EARLIEST_BEFORE_ORDER
+    return list(session.connection().execute(_TIMELINE, {"waybill_id": waybill_id, "since": since}))
 
 
 @dataclass(frozen=True)

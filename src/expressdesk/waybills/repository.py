@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from expressdesk.enums import Product, ShipmentStatus
@@ -128,7 +128,11 @@ TRACKING_COLUMNS = (
 )  # fmt: skip
 
 
+_TRACKING_BY_NUMBER = select(*TRACKING_COLUMNS).where(Waybill.number == bindparam("number"))
+
+
 def tracking_record(session: Session, number: str) -> Row[Any] | None:
-    """The columns a tracking lookup shows, by number (one indexed lookup, no joins)."""
-    row = session.execute(select(*TRACKING_COLUMNS).where(Waybill.number == number)).first()
+    """The columns a tracking lookup shows, by number (one indexed lookup, no joins; the
+    statement is built once: building it costs more than running it)."""
+    row = session.connection().execute(_TRACKING_BY_NUMBER, {"number": number}).first()
     return row  # type: ignore[return-value]  # a typed Row is a Row

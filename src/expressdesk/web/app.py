@@ -171,7 +171,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Sync routes run in a thread pool; a few threads serve more requests per second than many,
     # which mostly contend for the GIL (measured in benchmarks/tracking_lookup.py).
     limiter = anyio.to_thread.current_default_thread_limiter()
-    limiter.total_tokens = app.state.settings.worker_threads
+    settings: Settings = app.state.settings
+    embedded = app.state.engine.dialect.name == "sqlite"
+    limiter.total_tokens = settings.worker_threads or (2 if embedded else 8)
     yield
 
 
