@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from expressdesk.config import Settings
 from expressdesk.enums import FacilityType, Product, ShipmentStatus
 from expressdesk.models import User
 from expressdesk.tracking import repository
+from expressdesk.tracking.checks import ScanResult, check_item, reject
 from expressdesk.tracking.eta import (
     delivery_after_outlet_arrival,
     end_of_delivery_day,
@@ -38,11 +38,9 @@ from expressdesk.tracking.scan_types import (
     SCAN_RULES,
     STICKY_TERMINAL,
     TERMINAL,
-    FailureReason,
     ScanType,
 )
 from expressdesk.tracking.schemas import ScanIn
-from expressdesk.waybills.numbering import is_valid_waybill_number, normalize_waybill_number
 from expressdesk.waybills.products import PRODUCTS
 from expressdesk.waybills.repository import take_serials
 
@@ -56,9 +54,6 @@ ETA_EVENTS = frozenset(
         ScanType.DELIVERY_FAILED,
     }
 )
-FUTURE_TOLERANCE = timedelta(minutes=10)  # scanner clocks drift; beyond this the time is wrong
-_scan_adapter: TypeAdapter[ScanIn] = TypeAdapter(ScanIn)
-_FAILURE_REASONS = frozenset(r.value for r in FailureReason)
 
 
 @dataclass
@@ -72,45 +67,12 @@ class _Candidate:
     courier_id: int | None
 
 
-@dataclass(slots=True)
-class ScanResult:
-    """One item's answer (a plain object: built for every scan, so it must be cheap)."""
-
-    index: int
-    outcome: str  # accepted, duplicate or rejected
-    client_scan_id: str | None = None
-    reason: str | None = None
-    detail: str | None = None
-    anomaly: str | None = None
-
-
 @dataclass
 class IngestReport:
     results: list[ScanResult] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
-
-
-def _reject(index: int, scan_id: str | None, reason: str, detail: str) -> ScanResult:
-    return ScanResult(
-        index=index, outcome="rejected", client_scan_id=scan_id, reason=reason, detail=detail
-    )
-
-
-def _validation_reason(exc: ValidationError) -> tuple[str, str]:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "scan"
-    if first["type"] == "timezone_aware":
-        return (
-            "time_without_offset",
-            f"{where}: the time must carry its UTC offset, e.g. 2026-11-02T09:30:00+08:00",
-        )
-    if where == "type" and first["type"] == "enum":
-        return "unknown_scan_type", f"type: {first['msg']}"
-    return "invalid", "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'scan'}: {e['msg']}" for e in exc.errors()
-    )
 
 
 def _tiebreak(scan: ScanIn) -> str:
@@ -181,7 +143,9 @@ class ScanIngestor:
         results: dict[int, ScanResult] = {}
         parsed: list[tuple[int, ScanIn, str]] = []
         for index, item in enumerate(items):
-            result, scan, number = self._check_item(index, item, now)
+            result, scan, number = check_item(
+                index, item, now, self.network, self.settings.waybill_prefix
+            )
             if result is not None:
                 results[index] = result
             else:
@@ -329,80 +293,6 @@ class ScanIngestor:
 
     # -- item checks -------------------------------------------------------------------------
 
-    def _check_item(
-        self, index: int, item: Any, now: datetime
-    ) -> tuple[ScanResult | None, ScanIn | None, str]:
-        scan_id = item.get("client_scan_id") if isinstance(item, dict) else None
-        scan_id = scan_id if isinstance(scan_id, str) else None
-        try:
-            scan = _scan_adapter.validate_python(item)
-        except ValidationError as exc:
-            reason, detail = _validation_reason(exc)
-            return _reject(index, scan_id, reason, detail), None, ""
-        number = normalize_waybill_number(scan.waybill)
-        if not is_valid_waybill_number(number, self.settings.waybill_prefix):
-            return (
-                _reject(
-                    index,
-                    scan_id,
-                    "invalid_waybill_number",
-                    f"waybill: '{scan.waybill}' is not a valid waybill number",
-                ),
-                None,
-                "",
-            )
-        if scan.time > now + FUTURE_TOLERANCE:
-            return (
-                _reject(
-                    index,
-                    scan_id,
-                    "time_in_future",
-                    "time: later than now; check the scanner's clock",
-                ),
-                None,
-                "",
-            )
-        rule = SCAN_RULES[scan.type]
-        for name in rule.requires:
-            if getattr(scan, name) in (None, ""):
-                return (
-                    _reject(
-                        index,
-                        scan_id,
-                        "missing_field",
-                        f"{name}: required for a {scan.type.value} scan",
-                    ),
-                    None,
-                    "",
-                )
-        if rule.needs_facility and not scan.facility:
-            return (
-                _reject(
-                    index,
-                    scan_id,
-                    "missing_field",
-                    f"facility: required for a {scan.type.value} scan",
-                ),
-                None,
-                "",
-            )
-        if scan.facility and scan.facility not in self.network.by_code:
-            return (
-                _reject(
-                    index, scan_id, "unknown_facility", f"facility: no facility '{scan.facility}'"
-                ),
-                None,
-                "",
-            )
-        if scan.type is ScanType.DELIVERY_FAILED and scan.reason not in _FAILURE_REASONS:
-            allowed = ", ".join(sorted(_FAILURE_REASONS))
-            return (
-                _reject(index, scan_id, "invalid_reason", f"reason: must be one of {allowed}"),
-                None,
-                "",
-            )
-        return None, scan, number
-
     def _candidate(
         self,
         index: int,
@@ -414,11 +304,11 @@ class ScanIngestor:
     ) -> _Candidate | ScanResult:
         waybill = states.get(number)
         if waybill is None:
-            return _reject(
+            return reject(
                 index, scan.client_scan_id, "unknown_waybill", f"waybill: no waybill {number}"
             )
         if scan.time < waybill.created_at - repository.EARLIEST_BEFORE_ORDER:
-            return _reject(
+            return reject(
                 index,
                 scan.client_scan_id,
                 "time_before_order",
@@ -428,7 +318,7 @@ class ScanIngestor:
         if scan.courier:
             found = people.get(scan.courier)
             if found is None or found[1] != "courier":
-                return _reject(
+                return reject(
                     index,
                     scan.client_scan_id,
                     "unknown_courier",
@@ -439,7 +329,7 @@ class ScanIngestor:
         if scan.operator:
             found = people.get(scan.operator)
             if found is None:
-                return _reject(
+                return reject(
                     index,
                     scan.client_scan_id,
                     "unknown_operator",
@@ -474,7 +364,7 @@ class ScanIngestor:
                 and status in TERMINAL
                 and not (status is ShipmentStatus.LOST and kind is not ScanType.DECLARED_LOST)
             ):
-                results[c.index] = _reject(
+                results[c.index] = reject(
                     c.index,
                     c.scan.client_scan_id,
                     "illegal_for_terminal",
@@ -482,7 +372,7 @@ class ScanIngestor:
                 )
                 continue
             if kind is ScanType.CANCELLED and status is not ShipmentStatus.CREATED:
-                results[c.index] = _reject(
+                results[c.index] = reject(
                     c.index,
                     c.scan.client_scan_id,
                     "cannot_cancel_after_pickup",
