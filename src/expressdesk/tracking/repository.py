@@ -98,9 +98,18 @@ WAYBILL_STATE_COLUMNS = (
 
 
 def waybill_states(session: Session, numbers: Sequence[str]) -> dict[str, Row[Any]]:
+    """The parcels' current states, locked until the batch commits (PostgreSQL: FOR UPDATE, in
+    id order so concurrent batches cannot deadlock; SQLite: the writer's transaction already
+    holds the database lock). Without the lock two concurrent batches for one parcel would both
+    fold from the same old state and the second would overwrite the first."""
     if not numbers:
         return {}
-    rows = session.execute(select(*WAYBILL_STATE_COLUMNS).where(Waybill.number.in_(numbers)))
+    rows = session.execute(
+        select(*WAYBILL_STATE_COLUMNS)
+        .where(Waybill.number.in_(numbers))
+        .order_by(Waybill.id)
+        .with_for_update(of=Waybill)
+    )
     return {r.number: r for r in rows}  # type: ignore[misc]
 
 

@@ -23,13 +23,24 @@ from tests.support.world import World, waybill_payload
 
 
 def test_acknowledged_scans_survive_a_killed_server(
-    database_url: str, client: TestClient, world: World, clock: FixedClock, session_factory: sessionmaker[Session], tmp_path: Path
+    database_url: str,
+    client: TestClient,
+    world: World,
+    clock: FixedClock,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
 ) -> None:
-    number = client.post("/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")).json()["number"]
+    number = client.post(
+        "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
+    ).json()["number"]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "EXPRESSDESK_DATABASE_URL": database_url, "EXPRESSDESK_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "EXPRESSDESK_DATABASE_URL": database_url,
+        "EXPRESSDESK_DATA_DIR": str(tmp_path),
+    }
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "expressdesk"), "serve", "--port", str(port)],
         env=env,
@@ -48,7 +59,9 @@ def test_acknowledged_scans_survive_a_killed_server(
                     raise
                 time.sleep(0.1)
         scans = life(number, clock.now() - timedelta(days=3))
-        response = httpx.post(f"{base}/api/v1/scans", json={"scans": scans}, headers=world.headers("ops"))
+        response = httpx.post(
+            f"{base}/api/v1/scans", json={"scans": scans}, headers=world.headers("ops")
+        )
         assert response.status_code == 200 and response.json()["accepted"] == len(scans)
         server.send_signal(signal.SIGKILL)  # no shutdown, no flush: the process just dies
         server.wait(timeout=10)
