@@ -59,8 +59,15 @@ test-postgres: install-dev system-deps
 ## test: lint, types, and the whole suite on SQLite and on a throwaway PostgreSQL
 test: lint typecheck test-sqlite test-postgres
 
+## bench: the speed goals (long: about 20 minutes; see benchmarks/README.md)
 bench: install-dev
-	@ls benchmarks/*.py 2>/dev/null | while read b; do echo "== $$b"; $(BIN)/python $$b; done
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python benchmarks/ingest.py --db both
+	$(BIN)/python benchmarks/ingest_http.py --db sqlite
+	$(BIN)/python benchmarks/ingest_http.py --db postgresql
+	$(BIN)/python benchmarks/tracking_lookup.py --db sqlite
+	$(BIN)/python benchmarks/tracking_lookup.py --db postgresql
+	$(BIN)/python benchmarks/import_rss.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

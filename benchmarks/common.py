@@ -74,7 +74,12 @@ def bulk_waybills(
     with factory() as session:
         areas = [(a.id, a.outlet_id) for a in session.scalars(select(DeliveryArea))]
         outlets = [f.id for f in session.scalars(select(Facility).where(Facility.type == "outlet"))]
-        start = session.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "waybill")) or 0
+        start = (
+            session.scalar(
+                select(NumberSequence.next_value).where(NumberSequence.name == "waybill")
+            )
+            or 0
+        )
     created = created or NOW - timedelta(days=5)
     out: list[tuple[int, str, int, int]] = []
     for first in range(0, count, chunk):
@@ -105,7 +110,11 @@ def bulk_waybills(
             .where(NumberSequence.name == "waybill")
             .values(next_value=start + count)
         )
-        ids = dict(conn.execute(select(Waybill.number, Waybill.id).where(Waybill.number >= out[0][1])).all())  # type: ignore[arg-type]
+        ids = dict(
+            conn.execute(
+                select(Waybill.number, Waybill.id).where(Waybill.number >= out[0][1])
+            ).all()
+        )  # type: ignore[arg-type]
     return [(ids[n], n, o, d) for _, n, o, d in out]
 
 

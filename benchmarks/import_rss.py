@@ -33,9 +33,14 @@ def main() -> None:
     with database("sqlite") as (engine, settings):
         load_network(engine, settings)
         with engine.connect() as conn:
-            parents = {r.id: r.parent_id or r.id for r in conn.execute(select(Facility.id, Facility.parent_id))}
+            parents = {
+                r.id: r.parent_id or r.id
+                for r in conn.execute(select(Facility.id, Facility.parent_id))
+            }
             codes = {r.id: r.code for r in conn.execute(select(Facility.id, Facility.code))}
-        events = make_events(bulk_waybills(engine, max(1, args.events // 7)), parents)[: args.events]
+        events = make_events(bulk_waybills(engine, max(1, args.events // 7)), parents)[
+            : args.events
+        ]
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "scans.jsonl"
             with path.open("w", encoding="utf-8") as fh:
@@ -54,8 +59,14 @@ def main() -> None:
             seconds = time.perf_counter() - started
             if result.returncode != 0:
                 sys.exit(result.stdout + result.stderr)
-            peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))  # type: ignore[union-attr]
-            summary = [line for line in result.stdout.splitlines() if "accepted" in line or "duplicate" in line or "rejected" in line]
+            peak_kb = int(
+                re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)
+            )  # type: ignore[union-attr]
+            summary = [
+                line
+                for line in result.stdout.splitlines()
+                if "accepted" in line or "duplicate" in line or "rejected" in line
+            ]
             print(
                 f"[sqlite] scans import of {args.events:,} events ({size / 2**20:.0f} MiB JSONL) in {seconds:.0f} s: "
                 f"peak RSS {peak_kb / 1024:.0f} MB (goal ≤ 300 MB)"

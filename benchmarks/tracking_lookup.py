@@ -35,11 +35,15 @@ from expressdesk.tracking.rules import ScanFacts
 from expressdesk.tracking.scan_types import ScanType
 
 
-def add_histories(engine: Engine, waybills: list[tuple[int, str, int, int]], parents: dict[int, int]) -> None:
+def add_histories(
+    engine: Engine, waybills: list[tuple[int, str, int, int]], parents: dict[int, int]
+) -> None:
     """A 5-scan history per waybill, written straight to the table (set-up, not measured)."""
     sqlite = engine.dialect.name == "sqlite"
     with engine.begin() as conn:
-        first_id = conn.execute(select(NumberSequence.next_value).where(NumberSequence.name == "scan_event")).scalar_one()
+        first_id = conn.execute(
+            select(NumberSequence.next_value).where(NumberSequence.name == "scan_event")
+        ).scalar_one()
     next_id = first_id
     marker = "?" if sqlite else "%s"
     sql = f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join([marker] * len(EVENT_COLUMNS))})"
@@ -77,12 +81,20 @@ def add_histories(engine: Engine, waybills: list[tuple[int, str, int, int]], par
     if chunk:
         flush()
     with engine.begin() as conn:
-        conn.execute(NumberSequence.__table__.update().where(NumberSequence.name == "scan_event").values(next_value=next_id))  # type: ignore[attr-defined]
+        conn.execute(
+            NumberSequence.__table__.update()
+            .where(NumberSequence.name == "scan_event")
+            .values(next_value=next_id)
+        )  # type: ignore[attr-defined]
         if sqlite:
-            conn.exec_driver_sql("UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at")
+            conn.exec_driver_sql(
+                "UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at"
+            )
             conn.exec_driver_sql("ANALYZE")
         else:
-            conn.exec_driver_sql("UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at")
+            conn.exec_driver_sql(
+                "UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at"
+            )
             conn.exec_driver_sql("ANALYZE")
 
 
@@ -101,7 +113,9 @@ def run_wrk(base: str, numbers: list[str], seconds: int) -> dict[str, float]:
         script = fh.name
     try:
         # A short warm-up, then the measured run: one wrk thread (the server has the other core).
-        subprocess.run(["wrk", "-t1", "-c16", "-d3s", "-s", script, base], capture_output=True, check=True)
+        subprocess.run(
+            ["wrk", "-t1", "-c16", "-d3s", "-s", script, base], capture_output=True, check=True
+        )
         out = subprocess.run(
             ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script, base],
             capture_output=True, text=True, check=True,
@@ -117,7 +131,12 @@ def run_wrk(base: str, numbers: list[str], seconds: int) -> dict[str, float]:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "errors": float(non2xx.group(1)) if non2xx else 0.0}
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": float(non2xx.group(1)) if non2xx else 0.0,
+    }
 
 
 def serve_and_measure(url: str, numbers: list[str], seconds: int) -> dict[str, float]:
@@ -161,7 +180,10 @@ def main() -> None:
     with database(args.db) as (engine, settings):
         load_network(engine, settings)
         with engine.connect() as conn:
-            parents = {r.id: r.parent_id or r.id for r in conn.execute(select(Facility.id, Facility.parent_id))}
+            parents = {
+                r.id: r.parent_id or r.id
+                for r in conn.execute(select(Facility.id, Facility.parent_id))
+            }
         results = {}
         have = 0
         for size in (args.small, args.large):
@@ -169,7 +191,10 @@ def main() -> None:
             waybills = bulk_waybills(engine, size - have, seed=size)
             add_histories(engine, waybills, parents)
             have = size
-            print(f"[{args.db}] set up {size:,} waybills in {time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"[{args.db}] set up {size:,} waybills in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
             sample = [n for _, n, _, _ in rng.sample(waybills, min(20_000, len(waybills)))]
             results[size] = serve_and_measure(settings.effective_database_url, sample, args.seconds)
             r = results[size]
@@ -179,7 +204,9 @@ def main() -> None:
                 flush=True,
             )
         ratio = results[args.large]["p50"] / results[args.small]["p50"]
-        print(f"[{args.db}] p50 at {args.large:,} / p50 at {args.small:,} = {ratio:.2f} (goal ≤ 1.5)")
+        print(
+            f"[{args.db}] p50 at {args.large:,} / p50 at {args.small:,} = {ratio:.2f} (goal ≤ 1.5)"
+        )
 
 
 if __name__ == "__main__":
