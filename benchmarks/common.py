@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -120,3 +121,67 @@ def bulk_waybills(
 
 def clock() -> FixedClock:
     return FixedClock(NOW)
+
+
+def make_events(
+    waybills: list[tuple[int, str, int, int]], parents: dict[int, int], seed: int = 7
+) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    events: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
+    # Lives start over ~3 days and end by ~1 day before NOW (the benchmark's clock): none is in
+    # the future, none is more than 7 days before its waybill's creation.
+    base = NOW - timedelta(days=6)
+    spacing = timedelta(seconds=min(2.0, 3 * 86400 / max(1, len(waybills))))
+    for n, (_, number, origin, dest) in enumerate(waybills):
+        t = base + n * spacing
+        o_hub, d_hub = parents[origin], parents[dest]
+        life = [
+            ("pickup", origin, t),
+            ("arrival", o_hub, t + timedelta(hours=9)),
+            ("departure", o_hub, t + timedelta(hours=11)),
+            ("arrival", d_hub, t + timedelta(hours=30)),
+            ("arrival", dest, t + timedelta(hours=34)),
+            ("out_for_delivery", dest, t + timedelta(hours=35)),
+            ("signed", None, t + timedelta(hours=38)),
+        ]
+        for i, (kind, facility, at) in enumerate(life):
+            e: dict[str, Any] = {
+                "waybill": number,
+                "type": kind,
+                "time": at.isoformat(),
+                "device_id": f"PDA-{n % 997}",
+                "device_seq": n * 10 + i,
+            }
+            if facility is not None:
+                e["facility"] = facility
+            if kind == "out_for_delivery":
+                e["courier"] = "courier001"
+            if kind == "signed":
+                e["signer_type"] = "recipient"
+            if rng.random() < 0.03:
+                late.append(e)  # uploaded a few thousand events later: out of order
+            else:
+                events.append(e)
+            if rng.random() < 0.02:
+                events.append(dict(e))  # re-sent
+    for e in late:
+        events.insert(min(len(events), rng.randint(0, len(events)) + 3000), e)
+    return events
+
+
+def network_maps(engine: Engine) -> tuple[dict[int, int], dict[int, str]]:
+    """Each facility's hub (a hub is its own) and each facility's code."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Facility.id, Facility.parent_id, Facility.code)).all()
+    return {r.id: r.parent_id or r.id for r in rows}, {r.id: r.code for r in rows}
+
+
+def realistic_scans(engine: Engine, total: int) -> list[dict[str, Any]]:
+    """``total`` scans of the realistic mix, for bulk-inserted waybills, as devices send them."""
+    parents, codes = network_maps(engine)
+    events = make_events(bulk_waybills(engine, max(1, total // 7)), parents)[:total]
+    for e in events:
+        if "facility" in e:
+            e["facility"] = codes[e["facility"]]
+    return events

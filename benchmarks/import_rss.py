@@ -19,11 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, bulk_waybills, database, load_network
-from ingest import make_events
-from sqlalchemy import select
-
-from expressdesk.models import Facility
+from common import ROOT, database, load_network, realistic_scans
 
 
 def main() -> None:
@@ -32,21 +28,11 @@ def main() -> None:
     args = parser.parse_args()
     with database("sqlite") as (engine, settings):
         load_network(engine, settings)
-        with engine.connect() as conn:
-            parents = {
-                r.id: r.parent_id or r.id
-                for r in conn.execute(select(Facility.id, Facility.parent_id))
-            }
-            codes = {r.id: r.code for r in conn.execute(select(Facility.id, Facility.code))}
-        events = make_events(bulk_waybills(engine, max(1, args.events // 7)), parents)[
-            : args.events
-        ]
+        events = realistic_scans(engine, args.events)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "scans.jsonl"
             with path.open("w", encoding="utf-8") as fh:
                 for e in events:
-                    if "facility" in e:
-                        e["facility"] = codes[e["facility"]]
                     fh.write(json.dumps(e, ensure_ascii=False) + "\n")
             del events
             size = path.stat().st_size

@@ -12,66 +12,17 @@ Prints events/s for both and the ratio (goal: ≥ 0.5 on both engines, ≥ 10,00
 from __future__ import annotations
 
 import argparse
-import random
 import time
-from datetime import timedelta
 from typing import Any
 
-from common import NOW, bulk_waybills, clock, database, load_network
+from common import clock, database, load_network, realistic_scans
 from sqlalchemy import Engine, Index, MetaData, Table, select
 
 from expressdesk.db import create_session_factory
-from expressdesk.models import Facility, ScanEvent, User
+from expressdesk.models import ScanEvent, User
 from expressdesk.tracking.service import ScanIngestor
 
 BATCH = 500
-
-
-def make_events(
-    waybills: list[tuple[int, str, int, int]], parents: dict[int, int], seed: int = 7
-) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    events: list[dict[str, Any]] = []
-    late: list[dict[str, Any]] = []
-    # Lives start over ~3 days and end by ~1 day before NOW (the benchmark's clock): none is in
-    # the future, none is more than 7 days before its waybill's creation.
-    base = NOW - timedelta(days=6)
-    spacing = timedelta(seconds=min(2.0, 3 * 86400 / max(1, len(waybills))))
-    for n, (_, number, origin, dest) in enumerate(waybills):
-        t = base + n * spacing
-        o_hub, d_hub = parents[origin], parents[dest]
-        life = [
-            ("pickup", origin, t),
-            ("arrival", o_hub, t + timedelta(hours=9)),
-            ("departure", o_hub, t + timedelta(hours=11)),
-            ("arrival", d_hub, t + timedelta(hours=30)),
-            ("arrival", dest, t + timedelta(hours=34)),
-            ("out_for_delivery", dest, t + timedelta(hours=35)),
-            ("signed", None, t + timedelta(hours=38)),
-        ]
-        for i, (kind, facility, at) in enumerate(life):
-            e: dict[str, Any] = {
-                "waybill": number,
-                "type": kind,
-                "time": at.isoformat(),
-                "device_id": f"PDA-{n % 997}",
-                "device_seq": n * 10 + i,
-            }
-            if facility is not None:
-                e["facility"] = facility
-            if kind == "out_for_delivery":
-                e["courier"] = "courier001"
-            if kind == "signed":
-                e["signer_type"] = "recipient"
-            if rng.random() < 0.03:
-                late.append(e)  # uploaded a few thousand events later: out of order
-            else:
-                events.append(e)
-            if rng.random() < 0.02:
-                events.append(dict(e))  # re-sent
-    for e in late:
-        events.insert(min(len(events), rng.randint(0, len(events)) + 3000), e)
-    return events
 
 
 def run_service(
@@ -152,17 +103,7 @@ def run_raw(engine: Engine) -> float:
 def bench(kind: str, total: int) -> dict[str, float]:
     with database(kind) as (engine, settings):
         load_network(engine, settings)
-        with engine.connect() as conn:
-            parents = {
-                r.id: r.parent_id or r.id
-                for r in conn.execute(select(Facility.id, Facility.parent_id))
-            }
-            codes = {r.id: r.code for r in conn.execute(select(Facility.id, Facility.code))}
-        waybills = bulk_waybills(engine, max(1, total // 7))
-        events = make_events(waybills, parents)[:total]
-        for e in events:
-            if "facility" in e:
-                e["facility"] = codes[e["facility"]]
+        events = realistic_scans(engine, total)
         seconds, counts = run_service(engine, settings, events)
         raw_seconds = run_raw(engine)
         rate = len(events) / seconds

@@ -21,18 +21,17 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-from common import NOW, ROOT, bulk_waybills, database, load_network
-from ingest_http import free_port
+from common import NOW, bulk_waybills, database, load_network, network_maps
 from sqlalchemy import Engine, select
 
-from expressdesk.models import Facility, NumberSequence
+from expressdesk.models import NumberSequence
 from expressdesk.tracking.repository import EVENT_COLUMNS, _sqlite_time
 from expressdesk.tracking.rules import ScanFacts
 from expressdesk.tracking.scan_types import ScanType
+from tests.support.server import running_server
 
 
 def add_histories(
@@ -140,31 +139,11 @@ def run_wrk(base: str, numbers: list[str], seconds: int) -> dict[str, float]:
 
 
 def serve_and_measure(url: str, numbers: list[str], seconds: int) -> dict[str, float]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "EXPRESSDESK_DATABASE_URL": url,
-        "EXPRESSDESK_ENVIRONMENT": "test",
-        "EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE": "1000000000",
-    }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "expressdesk"), "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    # The per-client limit on anonymous lookups is raised for the load generator.
+    with running_server(url, EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE="1000000000") as (base, _):
         check = httpx.get(f"{base}/api/v1/tracking/{numbers[0]}")
         assert check.status_code == 200 and len(check.json()["events"]) == 5, check.text
         return run_wrk(base, numbers, seconds)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def main() -> None:
@@ -179,11 +158,7 @@ def main() -> None:
     rng = random.Random(3)
     with database(args.db) as (engine, settings):
         load_network(engine, settings)
-        with engine.connect() as conn:
-            parents = {
-                r.id: r.parent_id or r.id
-                for r in conn.execute(select(Facility.id, Facility.parent_id))
-            }
+        parents, _ = network_maps(engine)
         results = {}
         have = 0
         for size in (args.small, args.large):

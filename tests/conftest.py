@@ -132,3 +132,16 @@ def app(
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> Iterator[None]:
+    """The `expressdesk` command pointed at the test database (settings are read once per
+    process, so the cache is cleared around the test)."""
+    from expressdesk.config import get_settings
+
+    monkeypatch.setenv("EXPRESSDESK_DATABASE_URL", database_url)
+    monkeypatch.setenv("EXPRESSDESK_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

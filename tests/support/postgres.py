@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.server import free_port
 
 
 @dataclass
@@ -35,12 +36,6 @@ class PostgresServer:
             check=False,
         )
         shutil.rmtree(self.base, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _server_bin_dir() -> str | None:
@@ -63,7 +58,7 @@ def start_postgres() -> PostgresServer:
         run_as = ["runuser", "-u", "postgres", "--"]
     if bin_dir:
         run_as = [*run_as, "env", f"PATH={bin_dir}:{os.environ.get('PATH', '')}"]
-    port = _free_port()
+    port = free_port()
     server = PostgresServer(base, port, run_as)
 
     def run(*args: str) -> None:

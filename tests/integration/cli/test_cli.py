@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,6 @@ from expressdesk.staff.security import token_digest
 from tests.support.world import World
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(
-    monkeypatch: pytest.MonkeyPatch,
-    database_url: str,
-    tmp_path: Path,
-    session_factory: sessionmaker[Session],
-) -> Iterator[None]:
-    monkeypatch.setenv("EXPRESSDESK_DATABASE_URL", database_url)
-    monkeypatch.setenv("EXPRESSDESK_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_help_is_everywhere() -> None:

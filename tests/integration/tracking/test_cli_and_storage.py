@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,22 +14,12 @@ from typer.testing import CliRunner
 
 from expressdesk.cli import app
 from expressdesk.clock import FixedClock
-from expressdesk.config import get_settings
 from expressdesk.models import ScanEvent
 from expressdesk.tracking.partitions import detach_month, ensure_partitions, existing_partitions
 from tests.support.scans import life, scan
 from tests.support.world import World, waybill_payload
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.setenv("EXPRESSDESK_DATABASE_URL", database_url)
-    monkeypatch.setenv("EXPRESSDESK_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_scan_import_streams_jsonl_and_reports_rejects(

@@ -1,0 +1,55 @@
+"""A real `expressdesk serve` process on loopback, for tests and benchmarks that need one."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(database_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start the server on ``database_url`` (extra EXPRESSDESK_* settings in ``env``), wait
+    until /healthz answers, yield its base URL and process; stop it afterwards."""
+    port = free_port()
+    environment = {**os.environ, "EXPRESSDESK_DATABASE_URL": database_url, **env}
+    log = os.environ.get("EXPRESSDESK_SERVER_LOG", os.devnull)
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "expressdesk"), "serve", "--port", str(port)],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("the server did not start") from None
+                    time.sleep(0.1)
+            yield base, process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
