@@ -136,3 +136,26 @@ def tracking_record(session: Session, number: str) -> Row[Any] | None:
     statement is built once: building it costs more than running it)."""
     row = session.connection().execute(_TRACKING_BY_NUMBER, {"number": number}).first()
     return row  # type: ignore[return-value]  # a typed Row is a Row
+
+
+def status_counts(session: Session, customer_id: int | None = None) -> dict[ShipmentStatus, int]:
+    """How many waybills are in each status (one customer's, or all)."""
+    query = select(Waybill.status, func.count()).group_by(Waybill.status)
+    if customer_id is not None:
+        query = query.where(Waybill.customer_id == customer_id)
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
+def table_sizes(session: Session) -> dict[str, int]:
+    """Counts of the reference tables shown on the overview."""
+    from expressdesk.models import DeliveryArea, Facility, User
+
+    return {
+        name: session.scalar(select(func.count()).select_from(model)) or 0
+        for name, model in (
+            ("facilities", Facility),
+            ("areas", DeliveryArea),
+            ("customers", Customer),
+            ("users", User),
+        )
+    }

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from expressdesk.enums import ShipmentStatus
-from expressdesk.models import Customer, DeliveryArea, Facility, User, Waybill
+from expressdesk.waybills import repository as waybill_repo
 from expressdesk.waybills.numbering import normalize_waybill_number
 from expressdesk.web.deps import SessionDep
 from expressdesk.web.pages import PageUser, render
@@ -19,17 +18,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(request: Request, user: PageUser, session: SessionDep) -> Response:
-    scope = select(Waybill.status, func.count()).group_by(Waybill.status)
-    if user.customer_id is not None:
-        scope = scope.where(Waybill.customer_id == user.customer_id)
-    by_status = {row[0]: row[1] for row in session.execute(scope)}
-    figures = {
-        "waybills": sum(by_status.values()),
-        "facilities": session.scalar(select(func.count()).select_from(Facility)) or 0,
-        "areas": session.scalar(select(func.count()).select_from(DeliveryArea)) or 0,
-        "customers": session.scalar(select(func.count()).select_from(Customer)) or 0,
-        "users": session.scalar(select(func.count()).select_from(User)) or 0,
-    }
+    by_status = waybill_repo.status_counts(session, user.customer_id)
+    figures = {"waybills": sum(by_status.values()), **waybill_repo.table_sizes(session)}
     return render(
         request,
         "home.html",

@@ -142,3 +142,19 @@ def test_api_docs_load_no_asset_from_the_internet(client: TestClient, world: Wor
     assert assets
     assert all(a.startswith("/") for a in assets), assets
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+
+
+def test_overview_counts_waybills_by_status_and_a_shipper_sees_only_theirs(
+    client: TestClient, world: World
+) -> None:
+    client.post("/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent"))
+    client.post("/api/v1/waybills", json=waybill_payload(), headers=world.headers("shipper_c1"))
+    login(client, "agent")
+    staff = client.get("/", headers={**HTML, "Accept-Language": "en"}).text
+    assert re.search(r'class="num">2</span><span>Waybills', staff)
+    assert 'href="/waybills?status=CREATED">Order created</a>' in staff
+    client.cookies.clear()
+    login(client, "shipper_c1")
+    shipper = client.get("/", headers={**HTML, "Accept-Language": "en"}).text
+    assert re.search(r'class="num">1</span><span>Waybills', shipper)
+    assert "Facilities" not in shipper
