@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from expressdesk.config import Settings
 from expressdesk.enums import FacilityType, Product, Role, TransportMode
 from expressdesk.models import (
     Customer,
@@ -195,3 +196,18 @@ def waybill_payload(**overrides: object) -> dict[str, object]:
     }
     payload.update(overrides)
     return payload
+
+
+def create_waybills(
+    session: Session, actor: User, count: int, now: datetime, settings: Settings
+) -> list[str]:
+    """``count`` waybills made through the service, as ``actor``; their numbers (flushed only)."""
+    from expressdesk.waybills.schemas import WaybillCreate
+    from expressdesk.waybills.service import create_waybill
+
+    return [
+        create_waybill(
+            session, WaybillCreate.model_validate(waybill_payload()), actor, now, settings
+        ).waybill.number
+        for _ in range(count)
+    ]

@@ -75,6 +75,14 @@ def _mapped(event: ScanFacts) -> tuple[ShipmentStatus | None, str, str | None]:
     return rule.status, rule.sub_status, reason
 
 
+def next_status(current: ShipmentStatus, mapped: ShipmentStatus | None) -> ShipmentStatus | None:
+    """The status an event moves a parcel to, or None if it leaves it alone: order information
+    arriving after the parcel moved on never sends it back to CREATED."""
+    if mapped is ShipmentStatus.CREATED and current is not ShipmentStatus.CREATED:
+        return None
+    return mapped
+
+
 def step(state: TrackingState, event: ScanFacts) -> tuple[TrackingState, str | None]:
     """Apply one event (which sorts after every event already folded into ``state``)."""
     rule = SCAN_RULES[event.scan_type]
@@ -91,10 +99,8 @@ def step(state: TrackingState, event: ScanFacts) -> tuple[TrackingState, str | N
             anomalies=state.anomalies + 1,
         )
         return flagged, anomaly
-    status, sub_status, reason = _mapped(event)
-    # Order information arriving after the parcel moved on never sends it back to CREATED.
-    if status is ShipmentStatus.CREATED and state.status is not ShipmentStatus.CREATED:
-        status = None
+    mapped, sub_status, reason = _mapped(event)
+    status = next_status(state.status, mapped)
     changed = status is not None
     new = TrackingState(
         status=status if status is not None else state.status,

@@ -32,7 +32,7 @@ from expressdesk.tracking.eta import (
     promised_by,
 )
 from expressdesk.tracking.repository import FacilityInfo, NetworkSnapshot
-from expressdesk.tracking.rules import ScanFacts, TrackingState, fold, step
+from expressdesk.tracking.rules import ScanFacts, TrackingState, fold, next_status, step
 from expressdesk.tracking.scan_types import (
     DECLARATIONS,
     SCAN_RULES,
@@ -380,11 +380,7 @@ class ScanIngestor:
                 )
                 continue
             if status not in STICKY_TERMINAL:
-                mapped = SCAN_RULES[kind].status
-                if mapped is not None and not (
-                    mapped is ShipmentStatus.CREATED and status is not ShipmentStatus.CREATED
-                ):
-                    status = mapped
+                status = next_status(status, SCAN_RULES[kind].status) or status
             kept.append(c)
         return kept
 

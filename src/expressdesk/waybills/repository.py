@@ -9,7 +9,17 @@ from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from expressdesk.enums import Product, ShipmentStatus
-from expressdesk.models import Customer, NumberSequence, RateCard, RateCardPrice, Waybill, ZoneRule
+from expressdesk.models import (
+    Customer,
+    DeliveryArea,
+    Facility,
+    NumberSequence,
+    RateCard,
+    RateCardPrice,
+    User,
+    Waybill,
+    ZoneRule,
+)
 
 WAYBILL_SEQUENCE = "waybill"
 
@@ -148,8 +158,6 @@ def status_counts(session: Session, customer_id: int | None = None) -> dict[Ship
 
 def table_sizes(session: Session) -> dict[str, int]:
     """Counts of the reference tables shown on the overview."""
-    from expressdesk.models import DeliveryArea, Facility, User
-
     return {
         name: session.scalar(select(func.count()).select_from(model)) or 0
         for name, model in (

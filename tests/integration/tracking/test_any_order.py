@@ -15,10 +15,8 @@ from expressdesk.clock import FixedClock
 from expressdesk.config import Settings
 from expressdesk.models import ScanEvent, User, Waybill
 from expressdesk.tracking.service import ingest_scans
-from expressdesk.waybills.schemas import WaybillCreate
-from expressdesk.waybills.service import create_waybill
 from tests.support.scans import life, scan
-from tests.support.world import World, waybill_payload
+from tests.support.world import World, create_waybills
 
 
 def _extras(number: str, start: Any) -> list[dict[str, Any]]:
@@ -90,16 +88,7 @@ def test_any_arrival_order_gives_the_same_life(
     with session_factory() as session:
         actor = session.get(User, world.users["ops"].id)
         assert actor is not None
-        numbers = [
-            create_waybill(
-                session,
-                WaybillCreate.model_validate(waybill_payload()),
-                actor,
-                clock.now(),
-                settings,
-            ).waybill.number
-            for _ in range(2)
-        ]
+        numbers = create_waybills(session, actor, 2, clock.now(), settings)
         session.commit()
         base = life(numbers[0], start) + _extras(numbers[0], start)
         twin = [

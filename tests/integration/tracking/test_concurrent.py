@@ -13,10 +13,8 @@ from expressdesk.config import Settings
 from expressdesk.db import create_session_factory
 from expressdesk.models import ScanEvent, User, Waybill
 from expressdesk.tracking.service import ingest_scans
-from expressdesk.waybills.schemas import WaybillCreate
-from expressdesk.waybills.service import create_waybill
 from tests.support.scans import life
-from tests.support.world import World, waybill_payload
+from tests.support.world import World, create_waybills
 
 
 def test_two_uploaders_at_once_lose_nothing(
@@ -25,16 +23,7 @@ def test_two_uploaders_at_once_lose_nothing(
     with session_factory() as session:
         actor = session.get(User, world.users["ops"].id)
         assert actor is not None
-        numbers = [
-            create_waybill(
-                session,
-                WaybillCreate.model_validate(waybill_payload()),
-                actor,
-                clock.now(),
-                settings,
-            ).waybill.number
-            for _ in range(20)
-        ]
+        numbers = create_waybills(session, actor, 20, clock.now(), settings)
         session.commit()
     lives = {n: life(n, clock.now() - timedelta(days=3)) for n in numbers}
     # Two devices: one uploads the first half of every life, the other the second half.
