@@ -36,6 +36,20 @@ class Settings(BaseSettings):
     # Public tracking: waybill numbers a client may look up per minute (enumeration defence).
     public_lookups_per_minute: int = Field(default=60, ge=1)
 
+    # Problem detection (问题件). A parcel is stalled when it has had no scan for longer than its
+    # lane's normal time plus this grace; see problems.rules.
+    stall_grace_hours: float = Field(default=12.0, gt=0, le=240)
+    # Failed delivery attempts after which the parcel is held (滞留) for the desk.
+    max_failed_attempts: int = Field(default=2, ge=1, le=10)
+    # How long a parcel may wait at a locker or station before the desk follows it up.
+    pickup_point_limit_hours: float = Field(default=48.0, gt=0, le=720)
+    # The worker runs the periodic detectors this often.
+    detect_interval_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # The live problem queue checks for changes this often (its latency is about this much).
+    live_poll_seconds: float = Field(default=0.5, ge=0.1, le=10)
+    # Photos of problem parcels: size limit and accepted types (checked by content, not name).
+    photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and (
@@ -57,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
 
 
 @lru_cache

@@ -8,6 +8,7 @@ from expressdesk.models.network import (
     RouteSchedule,
     delivery_area_couriers,
 )
+from expressdesk.models.problems import OutletMessage, Problem, ProblemAction, ProblemPhoto
 from expressdesk.models.staff import ApiToken, User, WebSession
 from expressdesk.models.tracking import ScanEvent
 from expressdesk.models.waybills import (
@@ -26,6 +27,10 @@ __all__ = [
     "Facility",
     "LinehaulRoute",
     "NumberSequence",
+    "OutletMessage",
+    "Problem",
+    "ProblemAction",
+    "ProblemPhoto",
     "RateCard",
     "RateCardPrice",
     "RouteSchedule",

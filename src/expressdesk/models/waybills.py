@@ -31,6 +31,8 @@ class Waybill(Base):
         Index("ix_waybills_recipient_phone", "recipient_phone"),
         Index("ix_waybills_sender_phone", "sender_phone"),
         Index("ix_waybills_customer_created", "customer_id", "created_at"),
+        # The stalled-parcel detector: parcels of a status whose last scan is old.
+        Index("ix_waybills_status_last_event", "status", "last_event_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from expressdesk.problems.rules import ProblemType
 from expressdesk.tracking.repository import NetworkSnapshot
 from expressdesk.tracking.scan_types import SCAN_RULES, FailureReason, ScanType
 from expressdesk.tracking.schemas import ScanIn
@@ -20,6 +21,7 @@ from expressdesk.waybills.numbering import is_valid_waybill_number, normalize_wa
 FUTURE_TOLERANCE = timedelta(minutes=10)  # scanner clocks drift; beyond this the time is wrong
 _scan_adapter: TypeAdapter[ScanIn] = TypeAdapter(ScanIn)
 _FAILURE_REASONS = frozenset(r.value for r in FailureReason)
+_PROBLEM_CODES = frozenset(t.value for t in ProblemType)
 
 
 @dataclass(slots=True)
@@ -122,6 +124,15 @@ def check_item(
         allowed = ", ".join(sorted(_FAILURE_REASONS))
         return (
             reject(index, scan_id, "invalid_reason", f"reason: must be one of {allowed}"),
+            None,
+            "",
+        )
+    if scan.type is ScanType.PROBLEM and scan.problem_code not in _PROBLEM_CODES:
+        allowed = ", ".join(sorted(_PROBLEM_CODES))
+        return (
+            reject(
+                index, scan_id, "invalid_problem_code", f"problem_code: must be one of {allowed}"
+            ),
             None,
             "",
         )

@@ -94,6 +94,7 @@ WAYBILL_STATE_COLUMNS = (
     Waybill.estimated_delivery_at,
     Waybill.origin_facility_id,
     Waybill.dest_facility_id,
+    Waybill.dest_area_id,
 )
 
 

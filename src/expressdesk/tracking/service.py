@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from expressdesk.config import Settings
 from expressdesk.enums import FacilityType, Product, ShipmentStatus
 from expressdesk.models import User
+from expressdesk.problems.detect import AcceptedScan, ParcelAfter, from_scans
 from expressdesk.tracking import repository
 from expressdesk.tracking.checks import ScanResult, check_item, reject
 from expressdesk.tracking.eta import (
@@ -45,6 +46,16 @@ from expressdesk.waybills.products import PRODUCTS
 from expressdesk.waybills.repository import take_serials
 
 SCAN_SEQUENCE = "scan_event"
+# Scans that can reveal a problem (the rest only can through an anomaly).
+REVEALING = frozenset(
+    {
+        ScanType.PROBLEM,
+        ScanType.DELIVERY_FAILED,
+        ScanType.ARRIVAL,
+        ScanType.LINEHAUL_UNLOAD,
+        ScanType.UNBAGGING,
+    }
+)
 ETA_EVENTS = frozenset(
     {
         ScanType.PICKUP,
@@ -184,6 +195,8 @@ class ScanIngestor:
         updates: list[tuple[Any, ...]] = []
         anomaly_changes: list[dict[str, Any]] = []
         plans: list[tuple[Row[Any], list[_Candidate], bool]] = []
+        revealing: list[AcceptedScan] = []
+        parcels: dict[int, ParcelAfter] = {}
         for wid, candidates in by_waybill.items():
             waybill = waybills[wid]
             if wid in behind:
@@ -216,9 +229,18 @@ class ScanIngestor:
                     state, anomaly = step(state, c.facts)
                     anomalies[c.index] = anomaly
                 relevant = [c.facts for c in candidates if anomalies[c.index] is None]
+            parcels[waybill.id] = ParcelAfter(
+                waybill.id,
+                state.status,
+                state.attempts,
+                waybill.dest_facility_id,
+                waybill.dest_area_id,
+            )
             for c in candidates:
                 anomaly = anomalies[c.index]
                 rows.append(self._event_row(next(serials), waybill.id, c, anomaly, now))
+                if anomaly is not None or c.scan.type in REVEALING:
+                    revealing.append(self._accepted(waybill.id, c, anomaly))
                 results[c.index] = ScanResult(
                     index=c.index,
                     outcome="accepted",
@@ -229,6 +251,7 @@ class ScanIngestor:
         repository.insert_events(self.session, rows)
         repository.update_anomalies(self.session, anomaly_changes)
         repository.update_states(self.session, updates)
+        from_scans(self.session, revealing, parcels, now, self.settings)
         return IngestReport([results[i] for i in range(len(items))])
 
     def _drop_repeats(
@@ -383,6 +406,20 @@ class ScanIngestor:
                 status = next_status(status, SCAN_RULES[kind].status) or status
             kept.append(c)
         return kept
+
+    @staticmethod
+    def _accepted(waybill_id: int, c: _Candidate, anomaly: str | None) -> AcceptedScan:
+        return AcceptedScan(
+            waybill_id=waybill_id,
+            scan_type=c.scan.type,
+            reason=c.scan.reason,
+            problem_code=c.scan.problem_code,
+            anomaly=anomaly,
+            facility=c.facility,
+            courier_id=c.courier_id,
+            operator_id=c.operator_id,
+            note=c.scan.note,
+        )
 
     # -- rows --------------------------------------------------------------------------------
 
