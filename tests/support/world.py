@@ -76,6 +76,8 @@ def build_world(session: Session, now: datetime) -> World:
     hz1 = facility("HZ01", FacilityType.OUTLET, "浙江省", "杭州市", "西湖区", hz)
     bj1 = facility("BJ01", FacilityType.OUTLET, "北京市", "北京市", "朝阳区", bj)
     facility("BJ01S", FacilityType.STATION, "北京市", "北京市", "朝阳区", bj)
+    # A second Beijing outlet: a parcel for 朝阳区 arriving here is missorted (错分).
+    bj2 = facility("BJ02", FacilityType.OUTLET, "北京市", "北京市", "海淀区", bj)
 
     def user(username: str, role: Role, **extra: object) -> User:
         u = User(
@@ -96,6 +98,7 @@ def build_world(session: Session, now: datetime) -> World:
     user("admin", Role.ADMIN)
     user("super", Role.SUPERVISOR)
     user("agent", Role.AGENT)
+    user("agent2", Role.AGENT)
     courier = user("courier", Role.COURIER, facility_id=bj1.id)
     user("ops", Role.OPERATIONS, facility_id=bj1.id)
 
@@ -104,6 +107,7 @@ def build_world(session: Session, now: datetime) -> World:
         ("BJ01-02", bj1, "朝阳区", []),
         ("HZ01-01", hz1, "西湖区", ["文三路"]),
         ("HZ01-02", hz1, "西湖区", []),
+        ("BJ02-01", bj2, "海淀区", []),
     ):
         area = DeliveryArea(
             code=code,

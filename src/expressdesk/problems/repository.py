@@ -146,6 +146,14 @@ def users_by_id(session: Session, ids: Iterable[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
 
 
+def facility_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Facility.id, Facility.code).where(Facility.id.in_(wanted)))
+    return {r.id: r.code for r in rows}
+
+
 def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from expressdesk.enums import Role, ShipmentStatus
 from expressdesk.errors import AppError
+from expressdesk.problems import query as problem_query
 from expressdesk.tracking.access import visibility
 from expressdesk.tracking.query import tracking_view
 from expressdesk.waybills import importer, service
@@ -120,12 +121,22 @@ def waybill_page(
         reveal=seen.reveal,
         staff=seen.staff,
     )
+    locale = page_locale(request, user)
+    timeline: list[Any] = list(tracking.events)
+    problems: list[Any] = []
+    if seen.staff:
+        # The desk's work on the parcel sits on its timeline, newest first like the scans.
+        timeline += problem_query.desk_timeline(session, waybill.id, locale)
+        timeline.sort(key=lambda e: e.time, reverse=True)
+        problems = problem_query.problems_of_waybill(session, waybill.id, clock.now(), locale)
     return render(
         request,
         "waybills/detail.html",
         {
             "wb": waybill,
             "tracking": tracking,
+            "timeline": timeline,
+            "problems": problems,
             "product": PRODUCTS[waybill.product],
             "show_money": user.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER),
         },

@@ -186,6 +186,8 @@ def create_app(
     """A configured ExpressDesk application (nothing happens at import time)."""
     from expressdesk.customers.api import router as customers_router
     from expressdesk.network.api import router as network_router
+    from expressdesk.problems.api import outlets_router
+    from expressdesk.problems.api import router as problems_router
     from expressdesk.staff.api import router as staff_router
     from expressdesk.staff.views import router as auth_pages
     from expressdesk.tracking.api import router as tracking_router
@@ -221,6 +223,8 @@ def create_app(
         waybills_router,
         quotes_router,
         tracking_router,
+        problems_router,
+        outlets_router,
     ):
         api.include_router(router)
     app.include_router(api)
