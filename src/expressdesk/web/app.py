@@ -260,5 +260,6 @@ def create_app(
     install_error_handlers(app)
 
     # Uploads are capped by settings; JSON bodies by the same figure plus form overhead.
-    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + 64 * 1024)
+    largest = max(settings.max_upload_bytes, settings.photo_max_bytes)
+    app.add_middleware(BodySizeLimit, limit=largest + 64 * 1024)
     return app
