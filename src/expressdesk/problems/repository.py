@@ -158,6 +158,18 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def desk_people(session: Session) -> list[User]:
+    """Agents and supervisors a problem can be handed to."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role.in_(["agent", "supervisor"]), User.is_active.is_(True))
+            .order_by(User.username)
+            .limit(300)
+        )
+    )
+
+
 def any_supervisor(session: Session, facility_id: int | None) -> User | None:
     """The supervisor to escalate to: one of the problem's facility if any, else any."""
     base = select(User).where(User.role == "supervisor", User.is_active.is_(True))

@@ -336,3 +336,34 @@ def missing_for_resolution(
         ):
             missing.append(need.message)
     return missing
+
+
+PARTY_NAMES: dict[str, tuple[str, str]] = {
+    Party.CARRIER: ("快递公司", "Carrier"),
+    Party.SHIPPER: ("寄件人", "Shipper"),
+    Party.RECIPIENT: ("收件人", "Recipient"),
+    Party.CUSTOMS: ("海关", "Customs"),
+    Party.FORCE_MAJEURE: ("不可抗力", "Force majeure"),
+}
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "scan": ("问题件扫描", "Problem scan"),
+    "attempt": ("派送失败", "Failed attempt"),
+    "arrival": ("到件扫描", "Arrival scan"),
+    "courier": ("快递员登记", "Courier"),
+    "agent": ("客服登记", "Agent"),
+    "detector": ("系统检测", "System detector"),
+}
+
+
+def name_in(table: dict[str, tuple[str, str]], key: str, locale: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return zh if locale == "zh_CN" else en
+
+
+OUTCOME_NAMES: dict[str, tuple[str, str]] = {
+    ContactOutcome.NO_ANSWER: ("未接通", "No answer"),
+    ContactOutcome.REACHED: ("已联系上", "Reached"),
+    ContactOutcome.BUSY: ("占线", "Busy"),
+    ContactOutcome.WRONG_NUMBER: ("号码错误", "Wrong number"),
+    ContactOutcome.SMS_SENT: ("已发短信", "SMS sent"),
+}

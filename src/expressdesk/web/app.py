@@ -188,6 +188,7 @@ def create_app(
     from expressdesk.network.api import router as network_router
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
+    from expressdesk.problems.views import router as problem_pages
     from expressdesk.staff.api import router as staff_router
     from expressdesk.staff.views import router as auth_pages
     from expressdesk.tracking.api import router as tracking_router
@@ -244,6 +245,7 @@ def create_app(
     app.include_router(shell_pages)
     app.include_router(waybill_pages)
     app.include_router(tracking_pages)
+    app.include_router(problem_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
