@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: set up, migrate the embedded SQLite database, load demo data if empty, serve on :8000
+## (with the worker that runs the periodic jobs, stopped with the server)
 run: install
 	$(BIN)/expressdesk db upgrade
 	$(BIN)/expressdesk demo load --if-empty
@@ -37,6 +38,7 @@ run: install
 	@echo "    shipper1001  a shipper customer's user (寄件客户)"
 	@echo "  API docs: http://$(HOST):$(PORT)/docs   (API tokens: .venv/bin/expressdesk tokens create --user agent1)"
 	@echo ""
+	$(BIN)/expressdesk worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/expressdesk serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Chromium and CJK fonts for the browser tests; PostgreSQL server binaries

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -329,6 +330,48 @@ def scans_import(
     console.print(table)
     if summary.rejected_file:
         console.print(f"rejected lines, with their line numbers: {summary.rejected_file}")
+
+
+@app.command("worker")
+@friendly_errors
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="run the jobs once and exit")] = False,
+) -> None:
+    """Run the periodic jobs: the problem detectors (stalled, past the estimate, uncollected,
+    repeatedly failed) every ``EXPRESSDESK_DETECT_INTERVAL_SECONDS``."""
+    import signal
+    import threading
+
+    from expressdesk.problems.detect import LaneTimes, detect, lane_times
+    from expressdesk.tracking.repository import network_snapshot
+
+    settings = _settings()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    engine = create_db_engine(settings.effective_database_url)
+    factory = create_session_factory(engine, writes=True)
+    clock = SystemClock()
+    lanes: LaneTimes | None = None
+    lanes_at: datetime | None = None
+    try:
+        while True:
+            now = clock.now()
+            with unit_of_work(factory) as session:
+                network = network_snapshot(session)
+                if lanes is None or lanes_at is None or now - lanes_at > timedelta(hours=1):
+                    lanes, lanes_at = lane_times(network, now), now
+                report = detect(session, now, settings, network, lanes)
+            if report.total or once:
+                console.print(
+                    f"{now:%Y-%m-%d %H:%M:%S} problems opened: stalled {report.stalled}, "
+                    f"past estimate {report.past_estimate}, uncollected {report.uncollected}, "
+                    f"repeatedly failed {report.repeatedly_failed}"
+                )
+            if once or stop.wait(settings.detect_interval_seconds):
+                break
+    finally:
+        engine.dispose()
 
 
 @app.command("serve")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.demo import data
+from expressdesk.demo.problems import count_problems, load_demo_problems
 from expressdesk.demo.scans import load_demo_scans
 from expressdesk.enums import FacilityType, Product, Role, TransportMode
 from expressdesk.models import (
@@ -59,6 +60,7 @@ class DemoSummary:
     customers: int = 0
     waybills: int = 0
     scans: int = 0
+    problems: int = 0
 
 
 def database_is_empty(session: Session) -> bool:
@@ -226,6 +228,8 @@ def load_demo(
         session, settings, now, rng, names, customers, outlets, waybills, progress
     )
     summary.scans = load_demo_scans(session, settings, now, rng)
+    load_demo_problems(session, settings, now, rng)
+    summary.problems = count_problems(session)
     return summary
 
 

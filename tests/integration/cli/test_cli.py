@@ -27,6 +27,7 @@ def test_help_is_everywhere() -> None:
         ["users", "create"],
         ["tokens", "create"],
         ["serve"],
+        ["worker"],
         ["waybills", "import"],
     ):
         result = runner.invoke(app, [*args, "--help"])
@@ -160,3 +161,30 @@ def test_waybills_import_lists_bad_rows_and_imports_nothing(
     ok = runner.invoke(app, ["waybills", "import", str(path), "--user", "agent"])
     assert ok.exit_code == 0, ok.output
     assert "imported 2" in ok.output
+
+
+def test_demo_has_open_and_resolved_problems_of_every_type_and_the_worker_runs(
+    cli_env: None, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import func
+
+    from expressdesk.models import Problem
+    from expressdesk.problems.rules import ProblemType
+
+    result = runner.invoke(app, ["demo", "load", "--waybills", "600", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    with session_factory() as session:
+        counts = {
+            (t, s): n
+            for t, s, n in session.execute(
+                select(Problem.type, Problem.status, func.count()).group_by(
+                    Problem.type, Problem.status
+                )
+            )
+        }
+    for problem_type in ProblemType:
+        assert counts.get((problem_type, "open"), 0) >= 1, problem_type
+        assert counts.get((problem_type, "resolved"), 0) >= 1, problem_type
+    worker = runner.invoke(app, ["worker", "--once"])
+    assert worker.exit_code == 0, worker.output
+    assert "problems opened" in worker.output
