@@ -213,7 +213,7 @@ class Measures:
 
 
 def measures(session: Session, since: datetime, until: datetime) -> Measures:
-    """The desk's measures over the problems detected in [since, until)."""
+    """The desk's measures over the problems detected from ``since`` to ``until``."""
     rows = repository.problems_detected_between(session, since, until)
     m = Measures(since=since, until=until, detected=len(rows))
     facilities = repository.facility_codes(session, [r.facility_id for r in rows])

@@ -310,7 +310,7 @@ def problems_detected_between(session: Session, since: datetime, until: datetime
                 Problem.resolved_at,
                 Problem.facility_id,
                 Problem.courier_id,
-            ).where(Problem.detected_at >= since, Problem.detected_at < until)
+            ).where(Problem.detected_at >= since, Problem.detected_at <= until)
         )
     )
 
