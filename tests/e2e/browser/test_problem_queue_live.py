@@ -45,6 +45,7 @@ def test_a_missort_scanned_through_the_api_appears_in_the_open_queue_within_two_
     row = page.locator("#queue-rows tr", has_text=number)
     expect(row).to_be_visible(timeout=5000)
     elapsed = time.monotonic() - started
+    print(f"scan to queue row: {elapsed:.2f} s")
     assert elapsed < 2.0, f"the problem took {elapsed:.2f} s to appear"
     expect(row).to_contain_text("错分")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
