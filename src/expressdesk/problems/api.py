@@ -7,15 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from sqlalchemy.orm import Session
 
 from expressdesk import i18n
 from expressdesk.enums import Role
-from expressdesk.errors import NotFound, ValidationFailed
+from expressdesk.errors import NotFound
 from expressdesk.models import ProblemPhoto, User
 from expressdesk.network import repository as network_repository
 from expressdesk.problems import detect, photos, repository, service
-from expressdesk.problems.query import measures, problem_out, queue_items
+from expressdesk.problems.query import problem_out, queue_items
 from expressdesk.problems.rules import PROBLEM_KINDS, ProblemType
 from expressdesk.problems.schemas import (
     ActionIn,
@@ -37,43 +36,6 @@ Supervisor = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR))]
 
 def locale_of(request: Request, user: User) -> str:
     return user.locale or i18n.negotiate(request.headers.get("accept-language"))
-
-
-def queue_filter(
-    session: Session,
-    user: User,
-    *,
-    status: str,
-    type: ProblemType | None,
-    facility: str | None,
-    owner: str | None,
-    waybill_id: int | None = None,
-) -> repository.QueueFilter:
-    """Filters from query words: ``owner`` is a username, ``me`` or ``none``."""
-    facility_id = None
-    if facility:
-        found = network_repository.facility_by_code(session, facility)
-        if found is None:
-            raise ValidationFailed.on("facility", "unknown_facility", f"no facility '{facility}'")
-        facility_id = found.id
-    owner_id, unowned = None, False
-    if owner == "me":
-        owner_id = user.id
-    elif owner == "none":
-        unowned = True
-    elif owner:
-        person = repository.user_by_username(session, owner)
-        if person is None:
-            raise ValidationFailed.on("owner", "unknown_user", f"no user '{owner}'")
-        owner_id = person.id
-    return repository.QueueFilter(
-        status=status,
-        type=type,
-        facility_id=facility_id,
-        owner_id=owner_id,
-        unowned=unowned,
-        waybill_id=waybill_id,
-    )
 
 
 @router.get("/types")
@@ -104,7 +66,9 @@ def problem_queue(
 ) -> list[QueueItem]:
     """The problem queue, oldest due first; filter by type, outlet (facility code) and owner
     (a username, ``me`` or ``none``)."""
-    f = queue_filter(session, user, status=status, type=type, facility=facility, owner=owner)
+    f = service.queue_filter(
+        session, user, status=status, type=type, facility=facility, owner=owner
+    )
     return queue_items(session, f, clock.now(), locale_of(request, user))
 
 
@@ -135,7 +99,7 @@ def problem_measures(
     """Time from detection to first action and to resolution; counts by type, outlet, courier,
     responsible party and source; the share of missorts caught at the arrival scan."""
     until = clock.now()
-    return measures(session, until - timedelta(days=days), until).as_dict()
+    return service.desk_measures(session, user, until - timedelta(days=days), until).as_dict()
 
 
 @router.post("/detect")

@@ -60,6 +60,7 @@ class ParcelAfter:
     attempts: int
     dest_facility_id: int | None
     dest_area_id: int | None
+    ended_now: bool = False  # delivered or returned by this batch
 
 
 def signals_for_scans(
@@ -133,8 +134,9 @@ def from_scans(
     """Open the problems a batch reveals and end those its deliveries end (same transaction
     as the scans: a problem exists as soon as the scan is acknowledged)."""
     open_problems(session, signals_for_scans(scans, parcels, settings.max_failed_attempts), now)
-    delivered = [p.waybill_id for p in parcels.values() if p.status is ShipmentStatus.DELIVERED]
-    returned = [p.waybill_id for p in parcels.values() if p.status is ShipmentStatus.RETURNED]
+    ended = [p for p in parcels.values() if p.ended_now]
+    delivered = [p.waybill_id for p in ended if p.status is ShipmentStatus.DELIVERED]
+    returned = [p.waybill_id for p in ended if p.status is ShipmentStatus.RETURNED]
     if delivered:
         end_with_parcel(session, delivered, Resolution.DELIVERED, now)
     if returned:

@@ -262,11 +262,7 @@ class DeskEntry:
     description: str
     operator: str | None
     problem_id: int
-    desk: bool = True
-    facility: None = None
-    device: None = None
-    anomaly: None = None
-    partner_raw: None = None
+    desk: bool = True  # the template tells these rows from scans by this attribute
 
 
 def desk_timeline(session: Session, waybill_id: int, locale: str) -> list[DeskEntry]:

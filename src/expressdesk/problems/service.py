@@ -21,6 +21,7 @@ from expressdesk.models import Facility, OutletMessage, Problem, ProblemAction, 
 from expressdesk.network import repository as network_repository
 from expressdesk.network.rules import match_delivery_area
 from expressdesk.problems import repository
+from expressdesk.problems.query import Measures, measures
 from expressdesk.problems.rules import (
     PROBLEM_KINDS,
     ActionKind,
@@ -250,6 +251,49 @@ def register(
     )
     [(problem, created)] = open_problems(session, [signal], now, actor)
     return problem, created
+
+
+def queue_filter(
+    session: Session,
+    user: User,
+    *,
+    status: str,
+    type: ProblemType | None,
+    facility: str | None,
+    owner: str | None,
+    waybill_id: int | None = None,
+) -> repository.QueueFilter:
+    """Filters from query words: ``owner`` is a username, ``me`` or ``none``."""
+    facility_id = None
+    if facility:
+        found = network_repository.facility_by_code(session, facility)
+        if found is None:
+            raise ValidationFailed.on("facility", "unknown_facility", f"no facility '{facility}'")
+        facility_id = found.id
+    owner_id, unowned = None, False
+    if owner == "me":
+        owner_id = user.id
+    elif owner == "none":
+        unowned = True
+    elif owner:
+        person = repository.user_by_username(session, owner)
+        if person is None:
+            raise ValidationFailed.on("owner", "unknown_user", f"no user '{owner}'")
+        owner_id = person.id
+    return repository.QueueFilter(
+        status=status,
+        type=type,
+        facility_id=facility_id,
+        owner_id=owner_id,
+        unowned=unowned,
+        waybill_id=waybill_id,
+    )
+
+
+def desk_measures(session: Session, actor: User, since: datetime, until: datetime) -> Measures:
+    """The desk's measures (see ``query.measures``), for the roles that may see them."""
+    _allow(actor, "measures")
+    return measures(session, since, until)
 
 
 # -- working a problem ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ actions, the measures. Forms post here and call the same services as the JSON AP
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -20,10 +21,8 @@ from expressdesk.errors import AppError
 from expressdesk.models import User
 from expressdesk.network import repository as network_repository
 from expressdesk.problems import photos, repository, service
-from expressdesk.problems.api import queue_filter
 from expressdesk.problems.query import (
     action_name,
-    measures,
     problem_out,
     queue_items,
     resolution_name,
@@ -34,6 +33,7 @@ from expressdesk.problems.rules import (
     PARTY_NAMES,
     PROBLEM_KINDS,
     SOURCE_NAMES,
+    ActionKind,
     ContactOutcome,
     ProblemType,
     Resolution,
@@ -52,45 +52,60 @@ StaffPage = Annotated[
 # A change committed this long after its own timestamp would be missed by the live queue.
 LOOKBACK = timedelta(seconds=60)
 _action_adapter: TypeAdapter[Any] = TypeAdapter(ActionIn)
-
-
-def _filters(
-    session: Session, user: User, type_: str, facility: str, owner: str, status: str
-) -> tuple[Any, str | None]:
-    try:
-        chosen = ProblemType(type_) if type_ else None
-        return (
-            queue_filter(
-                session,
-                user,
-                status=status,
-                type=chosen,
-                facility=facility or None,
-                owner=owner or None,
-            ),
-            None,
-        )
-    except (AppError, ValueError) as exc:
-        message = exc.message if isinstance(exc, AppError) else f"type: unknown type '{type_}'"
-        return repository.QueueFilter(status=status), message
+# A discriminated union puts the action's kind in an error's location; the field name is enough.
+ACTION_TAGS = frozenset(k.value for k in ActionKind)
 
 
 Filter = Annotated[str, Query(max_length=64)]
 
 
-@router.get("/problems")
-def queue_page(
-    request: Request,
-    user: StaffPage,
-    session: SessionDep,
-    clock: ClockDep,
+@dataclass(frozen=True)
+class QueueWords:
+    """The queue's filters as typed in the page's query string."""
+
+    type: str
+    facility: str
+    owner: str
+    status: str
+
+
+def queue_words(
     type: Filter = "",
     facility: Filter = "",
     owner: Filter = "",
     status: Annotated[str, Query(pattern="^(open|resolved)$")] = "open",
+) -> QueueWords:
+    return QueueWords(type, facility, owner, status)
+
+
+Words = Annotated[QueueWords, Depends(queue_words)]
+
+
+def _filters(session: Session, user: User, w: QueueWords) -> tuple[Any, str | None]:
+    try:
+        chosen = ProblemType(w.type) if w.type else None
+        return (
+            service.queue_filter(
+                session,
+                user,
+                status=w.status,
+                type=chosen,
+                facility=w.facility or None,
+                owner=w.owner or None,
+            ),
+            None,
+        )
+    except (AppError, ValueError) as exc:
+        message = exc.message if isinstance(exc, AppError) else f"type: unknown type '{w.type}'"
+        return repository.QueueFilter(status=w.status), message
+
+
+@router.get("/problems")
+def queue_page(
+    request: Request, user: StaffPage, session: SessionDep, clock: ClockDep, words: Words
 ) -> Response:
     locale = page_locale(request, user)
-    f, error = _filters(session, user, type, facility, owner, status)
+    f, error = _filters(session, user, words)
     messages = (
         repository.outlet_messages(session, user.facility_id, limit=20) if user.facility_id else []
     )
@@ -102,7 +117,7 @@ def queue_page(
             "kinds": PROBLEM_KINDS,
             "type_name": lambda t: type_name(t, locale),
             "outlets": network_repository.list_facilities(session),
-            "chosen": {"type": type, "facility": facility, "owner": owner, "status": status},
+            "chosen": words,
             "error": error,
             "messages": messages,
         },
@@ -112,18 +127,11 @@ def queue_page(
 
 @router.get("/problems/rows")
 def queue_rows(
-    request: Request,
-    user: StaffPage,
-    session: SessionDep,
-    clock: ClockDep,
-    type: Filter = "",
-    facility: Filter = "",
-    owner: Filter = "",
-    status: Annotated[str, Query(pattern="^(open|resolved)$")] = "open",
+    request: Request, user: StaffPage, session: SessionDep, clock: ClockDep, words: Words
 ) -> Response:
     """The queue's rows alone: the live page fetches them when the stream says 'changed'."""
     locale = page_locale(request, user)
-    f, _ = _filters(session, user, type, facility, owner, status)
+    f, _ = _filters(session, user, words)
     return render(
         request,
         "problems/_rows.html",
@@ -203,8 +211,7 @@ def new_problem_submit(
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'] if p not in ('contact', 'note')) or 'form'}: "
-            f"{e['msg']}"
+            f"{'.'.join(str(p) for p in e['loc'] if p not in ACTION_TAGS) or 'form'}: {e['msg']}"
             for e in exc.errors()
         )
     return exc.message if isinstance(exc, AppError) else str(exc)
@@ -222,15 +229,13 @@ def measures_page(
     clock: ClockDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> Response:
-    if not may(user.role.value, "measures"):
-        return render(request, "errors/error.html", {"status": 403, "error": {"detail": "—"}}, 403)
     locale = page_locale(request, user)
     until = clock.now()
     return render(
         request,
         "problems/measures.html",
         {
-            "m": measures(session, until - timedelta(days=days), until),
+            "m": service.desk_measures(session, user, until - timedelta(days=days), until),
             "days": days,
             "type_name": lambda t: type_name(t, locale),
             "party_name": lambda k: name_in(PARTY_NAMES, k, locale),

@@ -56,6 +56,8 @@ REVEALING = frozenset(
         ScanType.UNBAGGING,
     }
 )
+# Statuses that end the problems a delivery or a return settles.
+ENDINGS = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED})
 ETA_EVENTS = frozenset(
     {
         ScanType.PICKUP,
@@ -229,23 +231,28 @@ class ScanIngestor:
                     state, anomaly = step(state, c.facts)
                     anomalies[c.index] = anomaly
                 relevant = [c.facts for c in candidates if anomalies[c.index] is None]
-            parcels[waybill.id] = ParcelAfter(
-                waybill.id,
-                state.status,
-                state.attempts,
-                waybill.dest_facility_id,
-                waybill.dest_area_id,
-            )
+            reveals = False
             for c in candidates:
                 anomaly = anomalies[c.index]
                 rows.append(self._event_row(next(serials), waybill.id, c, anomaly, now))
                 if anomaly is not None or c.scan.type in REVEALING:
                     revealing.append(self._accepted(waybill.id, c, anomaly))
+                    reveals = True
                 results[c.index] = ScanResult(
                     index=c.index,
                     outcome="accepted",
                     client_scan_id=c.scan.client_scan_id,
                     anomaly=anomaly,
+                )
+            ended_now = state.status in ENDINGS and state.status != waybill.status
+            if reveals or ended_now:  # only these concern the problem desk (a hot path)
+                parcels[waybill.id] = ParcelAfter(
+                    waybill.id,
+                    state.status,
+                    state.attempts,
+                    waybill.dest_facility_id,
+                    waybill.dest_area_id,
+                    ended_now,
                 )
             updates.append(self._state_row(waybill, state, relevant))
         repository.insert_events(self.session, rows)
