@@ -1,6 +1,18 @@
 """Every table, imported here so Alembic and the tests see the whole schema."""
 
 from expressdesk.models.customers import Customer, CustomerContact
+from expressdesk.models.desk import (
+    Callback,
+    Claim,
+    DeskDay,
+    DeskRuleValue,
+    Search,
+    SearchStep,
+    Ticket,
+    TicketAttachment,
+    TicketEntry,
+    TicketWaybill,
+)
 from expressdesk.models.network import (
     DeliveryArea,
     Facility,
@@ -21,9 +33,13 @@ from expressdesk.models.waybills import (
 
 __all__ = [
     "ApiToken",
+    "Callback",
+    "Claim",
     "Customer",
     "CustomerContact",
     "DeliveryArea",
+    "DeskDay",
+    "DeskRuleValue",
     "Facility",
     "LinehaulRoute",
     "NumberSequence",
@@ -35,6 +51,12 @@ __all__ = [
     "RateCardPrice",
     "RouteSchedule",
     "ScanEvent",
+    "Search",
+    "SearchStep",
+    "Ticket",
+    "TicketAttachment",
+    "TicketEntry",
+    "TicketWaybill",
     "User",
     "Waybill",
     "WebSession",

@@ -27,6 +27,10 @@ class Customer(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     home_outlet_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Key accounts (重点客户, the 80/20 rule) get tighter service-level targets.
+    tier: Mapped[str] = mapped_column(String(12), default="regular", server_default="regular")
+    # The contract's cap on uninsured claims, as a multiple of the fee (None: company policy).
+    claim_cap_multiple: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime]
 
     contacts: Mapped[list[CustomerContact]] = relationship(

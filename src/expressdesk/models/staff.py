@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expressdesk.db import Base
@@ -27,6 +27,10 @@ class User(Base):
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The service desk: whether the person is on duty now (assignment skips those who are not),
+    # and the ticket types an agent takes (empty: all).
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    desk_skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
 

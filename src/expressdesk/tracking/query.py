@@ -12,7 +12,7 @@ from expressdesk.models import Waybill
 from expressdesk.tracking import repository
 from expressdesk.tracking.masking import mask_name, mask_phone
 from expressdesk.tracking.partners import lookup_partner_status
-from expressdesk.tracking.rules import CustodyEvent, custody_chain
+from expressdesk.tracking.rules import CustodyEvent, CustodyStep, custody_chain
 from expressdesk.tracking.scan_types import (
     FAILURE_TEXT,
     SCAN_RULES,
@@ -81,6 +81,28 @@ def _ref(facility: repository.FacilityName | None) -> FacilityRef | None:
     )
 
 
+def _chain(events: list[Row[Any]]) -> list[CustodyStep]:
+    return custody_chain(
+        [
+            CustodyEvent(
+                ScanType(e.scan_type),
+                e.event_time,
+                e.facility_id,
+                e.operator_id,
+                e.courier_id,
+                e.carrier,
+                e.anomaly,
+            )
+            for e in events
+        ]
+    )
+
+
+def custody_steps(session: Session, waybill: Waybill) -> list[CustodyStep]:
+    """Who held the parcel when and where: what a lost-parcel search starts from."""
+    return _chain(repository.timeline_rows(session, waybill.id, waybill.created_at))
+
+
 def tracking_view(
     session: Session,
     waybill: Waybill | Row[Any],
@@ -129,20 +151,7 @@ def tracking_view(
         )
     custody = None
     if staff:
-        chain = custody_chain(
-            [
-                CustodyEvent(
-                    ScanType(e.scan_type),
-                    e.event_time,
-                    e.facility_id,
-                    e.operator_id,
-                    e.courier_id,
-                    e.carrier,
-                    e.anomaly,
-                )
-                for e in events
-            ]
-        )
+        chain = _chain(events)
         custody = [
             CustodyOut(
                 holder=step.holder,
