@@ -138,14 +138,20 @@ def facts(**changes) -> TicketFacts:  # type: ignore[no-untyped-def]
 
 def test_the_regulatory_deadline_runs_day_and_night_through_holidays_and_pauses() -> None:
     waiting = [(at("2026-09-30 18:00"), None)]  # waiting on the customer ever since
-    clocks = {c.metric: c for c in ticket_clocks(facts(pauses=waiting), RULES, CAL, at("2026-10-07 16:00"))}
+    clocks = {
+        c.metric: c
+        for c in ticket_clocks(facts(pauses=waiting), RULES, CAL, at("2026-10-07 16:00"))
+    }
     legal = clocks[Metric.REGULATORY]
     assert legal.due_at == at("2026-10-07 17:00")  # 7 calendar days after receipt
     assert legal.state is ClockState.WARNING
     assert legal.business is False
     # The service-level clocks, meanwhile, have been paused: each clock is kept apart.
     assert clocks[Metric.RESOLUTION].state is ClockState.PAUSED
-    later = {c.metric: c for c in ticket_clocks(facts(pauses=waiting), RULES, CAL, at("2026-10-07 17:00"))}
+    later = {
+        c.metric: c
+        for c in ticket_clocks(facts(pauses=waiting), RULES, CAL, at("2026-10-07 17:00"))
+    }
     assert later[Metric.REGULATORY].state is ClockState.BREACHED
 
 
@@ -156,7 +162,10 @@ def test_an_appeal_has_its_own_reply_deadline() -> None:
 
 
 def test_only_complaints_and_appeals_have_a_regulatory_clock() -> None:
-    metrics = [c.metric for c in ticket_clocks(facts(type=TicketType.TRACE), RULES, CAL, at("2026-10-01 09:00"))]
+    metrics = [
+        c.metric
+        for c in ticket_clocks(facts(type=TicketType.TRACE), RULES, CAL, at("2026-10-01 09:00"))
+    ]
     assert metrics == [Metric.FIRST_RESPONSE, Metric.RESOLUTION]
 
 
@@ -180,9 +189,17 @@ def test_resolution_stops_while_resolved_and_runs_again_when_reopened() -> None:
 
 
 def test_priority_and_key_accounts_tighten_the_targets() -> None:
-    assert RULES.target_hours(Metric.FIRST_RESPONSE, TicketType.TRACE, Priority.NORMAL, Tier.REGULAR) == 2
-    assert RULES.target_hours(Metric.FIRST_RESPONSE, TicketType.TRACE, Priority.URGENT, Tier.KEY) == 0.25
-    assert RULES.target_hours(Metric.RESOLUTION, TicketType.TRACE, Priority.NORMAL, Tier.REGULAR) == 24
+    assert (
+        RULES.target_hours(Metric.FIRST_RESPONSE, TicketType.TRACE, Priority.NORMAL, Tier.REGULAR)
+        == 2
+    )
+    assert (
+        RULES.target_hours(Metric.FIRST_RESPONSE, TicketType.TRACE, Priority.URGENT, Tier.KEY)
+        == 0.25
+    )
+    assert (
+        RULES.target_hours(Metric.RESOLUTION, TicketType.TRACE, Priority.NORMAL, Tier.REGULAR) == 24
+    )
 
 
 @settings(max_examples=200, deadline=None)
