@@ -61,8 +61,10 @@ def load_demo_problems(
         pool = iter(rng.sample(candidates, len(candidates)))  # a parcel may have several types
         while wanted:
             waybill = next(pool, None)
-            if waybill is None or not agents:
+            if not agents:
                 return made
+            if waybill is None:  # every parcel already has this type open (the detectors)
+                break
             agent = rng.choice(agents)
             detected = now - timedelta(hours=rng.uniform(0.5, 30))
             data = ProblemCreate(waybill=waybill.number, type=problem_type, note=rng.choice(NOTES))
