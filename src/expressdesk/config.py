@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     # Photos of problem parcels: size limit and accepted types (checked by content, not name).
     photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
+    # The public ticket form (no captcha): tickets a client address may open per hour.
+    public_tickets_per_hour: int = Field(default=5, ge=1)
+    # Inbound e-mail: mail to this address becomes a ticket or a reply on one
+    # (``expressdesk mail serve`` receives it over SMTP; point the mailbox's forwarding there).
+    desk_mailbox: str = "service@expressdesk.local"
+    mail_listen_host: str = "127.0.0.1"
+    mail_listen_port: int = Field(default=2525, ge=1, le=65535)
+    # The desk's worker sweep (SLA warnings, breaches, searches) runs this often.
+    desk_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and (

@@ -262,3 +262,29 @@ def decide(
                   data={"claim": claim.number, "decision": data.decision, "payable_fen": claim.payable_fen})  # fmt: skip
     session.flush()
     return claim
+
+
+def claim_out(session: Session, claim: Claim) -> dict[str, object]:
+    """A claim as the API shows it (money in yuan, as strings: exact)."""
+    waybill = session.get(Waybill, claim.waybill_id)
+    ticket = session.get(Ticket, claim.ticket_id) if claim.ticket_id else None
+    units = repository.facility_codes(session, [claim.responsible_facility_id])
+    return {
+        "number": claim.number,
+        "waybill": waybill.number if waybill else None,
+        "ticket": ticket.number if ticket else None,
+        "kind": claim.kind.value,
+        "status": claim.status,
+        "amount": f"{_yuan(claim.amount_fen):.2f}",
+        "payable": None if claim.payable_fen is None else f"{_yuan(claim.payable_fen):.2f}",
+        "basis": claim.basis,
+        "goods_value": f"{_yuan(claim.goods_value_fen):.2f}",
+        "damage_share": claim.damage_share_permille / 1000,
+        "declared_value": f"{_yuan(claim.declared_value_fen):.2f}",
+        "fee": f"{_yuan(claim.fee_fen):.2f}",
+        "cap_multiple": claim.cap_multiple,
+        "responsible_unit": units.get(claim.responsible_facility_id or 0),
+        "bearer": claim.bearer,
+        "reason": claim.reason,
+        "version": claim.version,
+    }

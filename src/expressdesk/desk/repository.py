@@ -301,13 +301,13 @@ def usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).tuples())
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def facility_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(
-        session.execute(select(Facility.id, Facility.code).where(Facility.id.in_(wanted))).tuples()
-    )
+    rows = session.execute(select(Facility.id, Facility.code).where(Facility.id.in_(wanted)))
+    return {facility_id: code for facility_id, code in rows}

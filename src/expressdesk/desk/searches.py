@@ -265,3 +265,54 @@ def sweep(session: Session, now: datetime, setup: DeskSetup, settings: Settings,
         lost += 1
     session.flush()
     return moved, lost
+
+
+def open_search_for_trace(
+    session: Session, ticket: Ticket, now: datetime, setup: DeskSetup, actor: User | None
+) -> Search | None:
+    """A trace request (查件) opens a search for its parcel, unless the parcel is not one to
+    search for (delivered, returned, not yet picked up…): then the agent answers from tracking."""
+    numbers = repository.waybill_numbers(session, [ticket.id])[ticket.id]
+    if not numbers:
+        return None
+    waybill = repository.waybills_by_number(session, numbers[:1])[numbers[0]]
+    if waybill.status in NOT_SEARCHED:
+        return None
+    return open_search(session, ticket, waybill, now, setup, actor)
+
+
+def search_out(session: Session, search: Search) -> dict[str, object]:
+    """A search as the API shows it."""
+    people = repository.usernames(
+        session,
+        [search.owner_id, *(s.owner_id for s in search.steps), *(s.actor_id for s in search.steps)],
+    )
+    units = repository.facility_codes(
+        session, [search.facility_id, *search.chain, *(s.facility_id for s in search.steps)]
+    )
+    waybill = session.get(Waybill, search.waybill_id)
+    ticket = session.get(Ticket, search.ticket_id) if search.ticket_id else None
+    return {
+        "id": search.id,
+        "waybill": waybill.number if waybill else None,
+        "ticket": ticket.number if ticket else None,
+        "status": search.status,
+        "unit": units.get(search.facility_id or 0),
+        "owner": people.get(search.owner_id or 0),
+        "at_supervisor": search.at_supervisor,
+        "chain": [units.get(f) for f in search.chain],
+        "step": search.step,
+        "deadline_at": search.deadline_at.isoformat(),
+        "version": search.version,
+        "steps": [
+            {
+                "unit": units.get(s.facility_id or 0),
+                "owner": people.get(s.owner_id or 0),
+                "by": people.get(s.actor_id or 0),
+                "outcome": s.outcome,
+                "looked": s.looked,
+                "at": s.at.isoformat(),
+            }
+            for s in search.steps
+        ],
+    }

@@ -262,7 +262,7 @@ def create_ticket(
         if existing is not None:
             existing.calls += 1
             existing.last_call_at = now
-            if existing.calls >= CALLS_TO_RAISE and existing.priority is not Priority.URGENT:
+            if existing.calls == CALLS_TO_RAISE:
                 existing.priority = _raise(existing.priority)
             add_entry(
                 session,

@@ -81,7 +81,7 @@ def sla_clock(
 ) -> Clock:
     """A service-level clock: business time from ``started_at``, minus the pauses."""
     end = min(stopped_at, now) if stopped_at else now
-    relevant = [(s, e) for s, e in pauses if s < end]
+    relevant = [(s, e) for s, e in pauses if s <= end]
     elapsed = business_between(calendar, started_at, end, relevant)
     closed = [(s, e) for s, e in relevant if e is not None and e <= end]
     paused_now = stopped_at is None and any(e is None or e > now for _, e in relevant)

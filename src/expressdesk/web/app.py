@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,8 @@ def create_app(
 ) -> FastAPI:
     """A configured ExpressDesk application (nothing happens at import time)."""
     from expressdesk.customers.api import router as customers_router
+    from expressdesk.desk.api import desk_router
+    from expressdesk.desk.api import router as tickets_router
     from expressdesk.network.api import router as network_router
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
@@ -215,6 +218,7 @@ def create_app(
     app.state.writer_session_factory = create_session_factory(engine, writes=True)
     app.state.templates = make_templates()
     app.state.public_limiter = RateLimiter(settings.public_lookups_per_minute)
+    app.state.form_limiter = RateLimiter(settings.public_tickets_per_hour, timedelta(hours=1))
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (
@@ -226,6 +230,8 @@ def create_app(
         tracking_router,
         problems_router,
         outlets_router,
+        tickets_router,
+        desk_router,
     ):
         api.include_router(router)
     app.include_router(api)
