@@ -5,6 +5,7 @@ is opened against the unit that last held it. Flushes, never commits.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from expressdesk.tracking.query import custody_steps
 from expressdesk.tracking.scan_types import ScanType
 from expressdesk.tracking.service import ingest_scans
 
+log = logging.getLogger("expressdesk.desk")
 # A parcel already in these states is not searched for.
 NOT_SEARCHED = frozenset(
     {
@@ -73,10 +75,13 @@ def _owner_at(session: Session, facility_id: int | None) -> tuple[int | None, bo
         owner = choose_owner(repository.candidates(session, UNIT_ROLES, facility_id=facility_id))
         if owner is not None:
             return owner, False
-    owner = choose_owner(repository.candidates(session, SUPERVISING))
-    if owner is None:
-        owner = choose_owner(repository.candidates(session, SUPERVISING, on_duty=False))
-    return owner, True
+    # A supervisor on duty, else any supervisor, else an admin: a search never has no owner.
+    for roles, on_duty in (([Role.SUPERVISOR], True), ([Role.SUPERVISOR], False),
+                           (list(SUPERVISING), False)):  # fmt: skip
+        owner = choose_owner(repository.candidates(session, roles, on_duty=on_duty))
+        if owner is not None:
+            return owner, True
+    return None, True
 
 
 def _step(session: Session, search: Search, outcome: str, now: datetime, actor: User | None,
@@ -250,7 +255,10 @@ def sweep(session: Session, now: datetime, setup: DeskSetup, settings: Settings,
             "client_scan_id": f"search-{search.id}-lost",
             "note": "complete-delay limit passed (彻底延误)",
         }
-        ingest_scans(session, [scan], system, now, settings)
+        outcome = ingest_scans(session, [scan], system, now, settings).results[0]
+        if outcome.outcome == "rejected":
+            log.warning("could not declare %s lost: %s", waybill.number, outcome.detail)
+            continue
         responsible = search.chain[0] if search.chain else None
         ticket = session.get(Ticket, search.ticket_id) if search.ticket_id else None
         claim = open_loss_claim(session, waybill, ticket, responsible, now, setup, system)
