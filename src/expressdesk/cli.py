@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from expressdesk.clock import SystemClock
 from expressdesk.config import Settings, get_settings
 from expressdesk.db import create_db_engine, create_session_factory, unit_of_work
+from expressdesk.desk.cli import desk_app, mail_app
 from expressdesk.enums import Role
 from expressdesk.errors import AppError
 
@@ -46,6 +47,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(waybills_app, name="waybills")
 app.add_typer(scans_app, name="scans")
+app.add_typer(desk_app, name="desk")
+app.add_typer(mail_app, name="mail")
+
 
 console = Console()
 err = Console(stderr=True)
@@ -338,10 +342,13 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="run the jobs once and exit")] = False,
 ) -> None:
     """Run the periodic jobs: the problem detectors (stalled, past the estimate, uncollected,
-    repeatedly failed) every ``EXPRESSDESK_DETECT_INTERVAL_SECONDS``."""
+    repeatedly failed) every ``EXPRESSDESK_DETECT_INTERVAL_SECONDS``; the desk's sweep (SLA
+    warnings, breaches and escalations, late call-backs, searches past their deadline, parcels
+    past the complete-delay limit) every ``EXPRESSDESK_DESK_SWEEP_SECONDS``."""
     import signal
     import threading
 
+    from expressdesk.desk import jobs as desk_jobs
     from expressdesk.problems.detect import LaneTimes, detect, lane_times
     from expressdesk.tracking.repository import network_snapshot
 
@@ -354,21 +361,40 @@ def worker(
     clock = SystemClock()
     lanes: LaneTimes | None = None
     lanes_at: datetime | None = None
+    detected_at: datetime | None = None
+    swept_at: datetime | None = None
+    tick = min(settings.detect_interval_seconds, settings.desk_sweep_seconds)
     try:
         while True:
             now = clock.now()
-            with unit_of_work(factory) as session:
-                network = network_snapshot(session)
-                if lanes is None or lanes_at is None or now - lanes_at > timedelta(hours=1):
-                    lanes, lanes_at = lane_times(network, now), now
-                report = detect(session, now, settings, network, lanes)
-            if report.total or once:
-                console.print(
-                    f"{now:%Y-%m-%d %H:%M:%S} problems opened: stalled {report.stalled}, "
-                    f"past estimate {report.past_estimate}, uncollected {report.uncollected}, "
-                    f"repeatedly failed {report.repeatedly_failed}"
-                )
-            if once or stop.wait(settings.detect_interval_seconds):
+            if (
+                detected_at is None
+                or (now - detected_at).total_seconds() >= settings.detect_interval_seconds
+            ):
+                detected_at = now
+                with unit_of_work(factory) as session:
+                    network = network_snapshot(session)
+                    if lanes is None or lanes_at is None or now - lanes_at > timedelta(hours=1):
+                        lanes, lanes_at = lane_times(network, now), now
+                    report = detect(session, now, settings, network, lanes)
+                if report.total or once:
+                    console.print(
+                        f"{now:%Y-%m-%d %H:%M:%S} problems opened: stalled {report.stalled}, "
+                        f"past estimate {report.past_estimate}, uncollected {report.uncollected}, "
+                        f"repeatedly failed {report.repeatedly_failed}"
+                    )
+            if swept_at is None or (now - swept_at).total_seconds() >= settings.desk_sweep_seconds:
+                swept_at = now
+                with unit_of_work(factory) as session:
+                    desk = desk_jobs.run(session, settings, now)
+                if desk.total or once:
+                    console.print(
+                        f"{now:%Y-%m-%d %H:%M:%S} desk: {desk.warned} warnings, "
+                        f"{desk.breached} breaches ({desk.escalated} escalated), "
+                        f"{desk.callbacks_late} late call-backs, {desk.searches_moved} searches "
+                        f"moved on, {desk.declared_lost} parcels declared lost"
+                    )
+            if once or stop.wait(tick):
                 break
     finally:
         engine.dispose()

@@ -72,6 +72,12 @@ def customer_by_code(session: Session, code: str) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.code == code))
 
 
+def customer_by_email(session: Session, email: str) -> Customer | None:
+    if not email:
+        return None
+    return session.scalar(select(Customer).where(func.lower(Customer.email) == email).limit(1))
+
+
 def facility_by_code(session: Session, code: str) -> Facility | None:
     return session.scalar(select(Facility).where(Facility.code == code))
 
