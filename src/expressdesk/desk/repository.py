@@ -150,6 +150,17 @@ def candidates(
     ]
 
 
+def staff_people(session: Session) -> list[User]:
+    """Active staff, for choosing whom to hand a ticket to."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.is_active.is_(True), User.role != Role.SHIPPER)
+            .order_by(User.role, User.username)
+        )
+    )
+
+
 def tickets_of_waybill(session: Session, waybill_id: int) -> list[Ticket]:
     return list(
         session.scalars(

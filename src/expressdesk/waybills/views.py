@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from expressdesk.desk import repository as desk_repository
 from expressdesk.enums import Role, ShipmentStatus
 from expressdesk.errors import AppError
 from expressdesk.problems import query as problem_query
@@ -124,11 +125,13 @@ def waybill_page(
     locale = page_locale(request, user)
     timeline: list[Any] = list(tracking.events)
     problems: list[Any] = []
+    tickets: list[Any] = []
     if seen.staff:
         # The desk's work on the parcel sits on its timeline, newest first like the scans.
         timeline += problem_query.desk_timeline(session, waybill.id, locale)
         timeline.sort(key=lambda e: e.time, reverse=True)
         problems = problem_query.problems_of_waybill(session, waybill.id, clock.now(), locale)
+        tickets = desk_repository.tickets_of_waybill(session, waybill.id)
     return render(
         request,
         "waybills/detail.html",
@@ -137,6 +140,7 @@ def waybill_page(
             "tracking": tracking,
             "timeline": timeline,
             "problems": problems,
+            "tickets": tickets,
             "product": PRODUCTS[waybill.product],
             "show_money": user.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER),
         },

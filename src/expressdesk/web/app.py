@@ -188,6 +188,7 @@ def create_app(
     from expressdesk.customers.api import router as customers_router
     from expressdesk.desk.api import desk_router
     from expressdesk.desk.api import router as tickets_router
+    from expressdesk.desk.views import router as desk_pages
     from expressdesk.network.api import router as network_router
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
@@ -252,6 +253,7 @@ def create_app(
     app.include_router(waybill_pages)
     app.include_router(tracking_pages)
     app.include_router(problem_pages)
+    app.include_router(desk_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
