@@ -89,7 +89,9 @@ def test_a_stale_form_gets_the_conflict_on_the_page(client: TestClient, world: W
     tn = made["number"]
     form = {"csrf_token": _csrf(client), "version": str(made["version"]), "priority": "high",
             "reason": "客户很急"}  # fmt: skip
-    assert client.post(f"/tickets/{tn}/change", data=form, follow_redirects=False).status_code == 303
+    assert (
+        client.post(f"/tickets/{tn}/change", data=form, follow_redirects=False).status_code == 303
+    )
     stale = client.post(f"/tickets/{tn}/change", data=form | {"priority": "low"})
     assert stale.status_code == 409
     assert "changed by someone else" in stale.text
@@ -101,7 +103,9 @@ def test_a_stale_form_gets_the_conflict_on_the_page(client: TestClient, world: W
     assert ticket(client, world, tn)["first_response_at"] is not None
 
 
-def test_only_an_admin_edits_the_rules_and_the_law_is_kept(client: TestClient, world: World) -> None:
+def test_only_an_admin_edits_the_rules_and_the_law_is_kept(
+    client: TestClient, world: World
+) -> None:
     login(client, "agent")
     assert client.get("/desk/rules").status_code == 403
     client.cookies.clear()

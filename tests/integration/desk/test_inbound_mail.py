@@ -57,7 +57,10 @@ def _mail(subject: str, body: str, sender: str = "Li Lei <lilei@example.com>",
 def test_a_new_mail_opens_a_ticket_linked_to_the_waybill_it_names(
     smtp_server: tuple[str, int], session: Session, number: str, client: TestClient, world: World
 ) -> None:
-    message = _mail("快递三天没更新", f"你好，我的快递单号 {number[:8]} {number[8:]} 三天没有更新了，请帮忙查一下。")
+    message = _mail(
+        "快递三天没更新",
+        f"你好，我的快递单号 {number[:8]} {number[8:]} 三天没有更新了，请帮忙查一下。",
+    )
     message.add_attachment(b"%PDF-1.4 receipt", maintype="application", subtype="pdf",
                            filename="receipt.pdf")  # fmt: skip
     assert _send(smtp_server, message) == {}  # every recipient accepted
