@@ -274,3 +274,36 @@ def test_the_public_form_checks_the_phone_and_is_rate_limited(
     assert ok.json()["number"].startswith("T")
     statuses = [client.post("/api/v1/public/tickets", json=form).status_code for _ in range(5)]
     assert statuses[-1] == 429
+
+
+def test_two_agents_saving_at_the_same_moment_one_wins_one_gets_409(
+    client: TestClient, world: World
+) -> None:
+    import threading
+    from typing import Any
+
+    data = open_ticket(client, world, type="complaint", category="delay", subject="投诉延误")
+    barrier = threading.Barrier(2)
+    answers: dict[str, Any] = {}
+
+    def save(user: str, priority: str) -> None:
+        barrier.wait()
+        answers[user] = client.patch(
+            f"/api/v1/tickets/{data['number']}",
+            headers=world.headers(user),
+            json={"version": data["version"], "priority": priority, "reason": user},
+        )
+
+    threads = [
+        threading.Thread(target=save, args=("agent", "high")),
+        threading.Thread(target=save, args=("agent2", "urgent")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers.values()) == [200, 409]
+    winner = next(u for u, a in answers.items() if a.status_code == 200)
+    final = ticket(client, world, data["number"])
+    assert final["priority"] == ("high" if winner == "agent" else "urgent")
+    assert len([e for e in final["entries"] if e["kind"] == "changed"]) == 1
