@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.demo import data
+from expressdesk.demo.desk import load_demo_desk
 from expressdesk.demo.problems import count_problems, load_demo_problems
 from expressdesk.demo.scans import load_demo_scans
 from expressdesk.enums import FacilityType, Product, Role, TransportMode
@@ -61,6 +62,7 @@ class DemoSummary:
     waybills: int = 0
     scans: int = 0
     problems: int = 0
+    tickets: int = 0
 
 
 def database_is_empty(session: Session) -> bool:
@@ -230,6 +232,7 @@ def load_demo(
     summary.scans = load_demo_scans(session, settings, now, rng)
     load_demo_problems(session, settings, now, rng)
     summary.problems = count_problems(session)
+    summary.tickets = load_demo_desk(session, settings, now, rng)
     return summary
 
 
