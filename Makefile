@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: set up, migrate the embedded SQLite database, load demo data if empty, serve on :8000
-## (with the worker that runs the periodic jobs, stopped with the server)
+## (with the worker that runs the periodic jobs and the desk's inbound mail server, stopped with it)
 run: install
 	$(BIN)/expressdesk db upgrade
 	$(BIN)/expressdesk demo load --if-empty
@@ -38,7 +38,10 @@ run: install
 	@echo "    shipper1001  a shipper customer's user (寄件客户)"
 	@echo "  API docs: http://$(HOST):$(PORT)/docs   (API tokens: .venv/bin/expressdesk tokens create --user agent1)"
 	@echo ""
-	$(BIN)/expressdesk worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@echo "  The desk: http://$(HOST):$(PORT)/desk   Inbound mail to the desk: SMTP on 127.0.0.1:2525"
+	@echo ""
+	$(BIN)/expressdesk worker & worker=$$!; $(BIN)/expressdesk mail serve & mail=$$!; \
+	trap 'kill $$worker $$mail 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/expressdesk serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Chromium and CJK fonts for the browser tests; PostgreSQL server binaries

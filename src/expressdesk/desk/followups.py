@@ -98,7 +98,7 @@ def sweep(session: Session, setup: DeskSetup, now: datetime) -> SweepReport:
                     ticket.escalated_at = now
                     add_entry(
                         session, ticket, "escalated", now, None,
-                        body="breach: escalated to the supervisors", data={"metric": metric},
+                        data={"metric": metric},
                     )  # fmt: skip
                     report.escalated += 1
         refresh(ticket, setup, now)  # the breaches recorded: the next moment to look

@@ -133,6 +133,33 @@ NAMES: dict[StrEnum, tuple[str, str]] = {
 }
 
 
+# The kinds of line on a ticket's trail.
+ENTRY_NAMES: dict[str, tuple[str, str]] = {
+    "created": ("受理", "Opened"),
+    "call": ("再次来电", "Called again"),
+    "customer": ("客户留言", "Customer wrote"),
+    "reply": ("回复客户", "Reply"),
+    "note": ("内部备注", "Internal note"),
+    "status": ("状态变更", "Status changed"),
+    "changed": ("信息修改", "Changed"),
+    "transfer": ("转交", "Transferred"),
+    "callback": ("承诺回电", "Call back promised"),
+    "callback_done": ("已回电", "Called back"),
+    "callback_late": ("回电超时", "Call back late"),
+    "sla_warning": ("即将超时", "Target at risk"),
+    "sla_breach": ("已超时", "Target breached"),
+    "escalated": ("已升级给主管", "Escalated to the supervisors"),
+    "search": ("查件", "Search"),
+    "claim": ("理赔决定", "Claim decided"),
+    "claim_notice": ("理赔通知", "Claim notice"),
+}
+
+
+def entry_name(kind: str, locale: str) -> str:
+    zh, en = ENTRY_NAMES.get(kind, (kind, kind))
+    return zh if locale == "zh_CN" else en
+
+
 def name_of(value: StrEnum, locale: str) -> str:
     zh, en = NAMES[value]
     return zh if locale == "zh_CN" else en

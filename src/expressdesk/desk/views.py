@@ -25,6 +25,7 @@ from expressdesk.desk.rules import (
     Priority,
     TicketStatus,
     TicketType,
+    entry_name,
     name_of,
 )
 from expressdesk.desk.schemas import (
@@ -81,6 +82,7 @@ def _words(locale: str) -> dict[str, Any]:
     """Names of the desk's vocabularies in the page's language."""
     return {
         "name_of": lambda v: name_of(v, locale),
+        "entry_name": lambda k: entry_name(k, locale),
         "state_name": lambda s: CLOCK_STATE_NAMES[s][0 if locale == "zh_CN" else 1],
         "claim_kind": lambda k: CLAIM_KIND_NAMES[k][0 if locale == "zh_CN" else 1],
         "types": list(TicketType),

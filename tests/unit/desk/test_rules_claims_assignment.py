@@ -128,3 +128,15 @@ def test_specialists_outlet_and_language_narrow_the_choice_when_someone_is_left(
     english = [c(1, 0), c(2, 3, locale="en")]
     assert choose_owner(english, locale="en") == 2
     assert choose_owner(english, locale="fr") == 1  # nobody speaks it: the rule is skipped
+
+
+def test_every_kind_of_trail_line_the_desk_writes_has_a_name() -> None:
+    import re
+    from pathlib import Path
+
+    from expressdesk.desk import rules
+
+    source = "".join(p.read_text() for p in Path(rules.__file__).parent.glob("*.py"))
+    written = set(re.findall(r'add_entry\(\s*session,\s*\w+,\s*"(\w+)"', source))
+    assert written, "no trail lines found"
+    assert written <= set(rules.ENTRY_NAMES), written - set(rules.ENTRY_NAMES)
