@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from expressdesk import i18n
-from expressdesk.desk import claims, followups, repository, scripts, searches, service
+from expressdesk.desk import (
+    attachments,
+    claims,
+    followups,
+    repository,
+    scripts,
+    searches,
+    service,
+)
 from expressdesk.desk.admin import set_rule
 from expressdesk.desk.query import ticket_out
 from expressdesk.desk.rules import DESK_RULES, Channel
@@ -19,6 +27,7 @@ from expressdesk.desk.schemas import (
     CallbackIn,
     ClaimCreate,
     ClaimDecision,
+    PublicTicketIn,
     ReplyIn,
     RuleOut,
     SearchReport,
@@ -29,9 +38,7 @@ from expressdesk.desk.schemas import (
 )
 from expressdesk.enums import Role
 from expressdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from expressdesk.models import Claim, Search, User
-from expressdesk.tracking.access import visibility
-from expressdesk.waybills.service import check_waybill_number
+from expressdesk.models import Claim, Search, TicketAttachment, User
 from expressdesk.web.deps import Allow, ClockDep, RecordId, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/tickets", tags=["service desk"])
@@ -96,21 +103,6 @@ def open_ticket(
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if merged else 201)
 
 
-class PublicTicketIn(BaseModel):
-    """The public web form: a waybill and the last four digits of its sender's or recipient's
-    phone (the tracking page's check), a type, a message."""
-
-    waybill: str = Field(min_length=1, max_length=40)
-    phone_last4: str = Field(pattern=r"^\d{4}$")
-    type: Annotated[str, Field(pattern="^(inquiry|trace|urging|complaint|suggestion)$")]
-    category: str | None = Field(default=None, max_length=16)
-    message: str = Field(min_length=2, max_length=5000)
-    name: str = Field(default="", max_length=100)
-    phone: str = Field(min_length=5, max_length=20)
-    email: str = Field(default="", max_length=200)
-    locale: Annotated[str, Field(pattern="^(zh_CN|en)$")] = "zh_CN"
-
-
 @desk_router.post("/public/tickets", status_code=201)
 def public_ticket(
     data: PublicTicketIn,
@@ -122,31 +114,8 @@ def public_ticket(
 ) -> dict[str, Any]:
     """The public web form: no captcha, a rate limit per address, and the phone check."""
     now = clock.now()
-    limiter = request.app.state.form_limiter
-    limiter.hit(request.client.host if request.client else "unknown", now)
-    number = check_waybill_number(data.waybill, settings, field_name="waybill")
-    waybill = repository.waybills_by_number(session, [number]).get(number)
-    if waybill is None or not visibility(None, waybill, data.phone_last4).reveal:
-        # One answer for both: the form must not reveal which waybills exist.
-        raise ValidationFailed.on(
-            "phone_last4", "no_match", "the waybill and the phone's last four digits do not match"
-        )
-    setup = service.load_setup(session, settings)
-    create = TicketCreate.model_validate(
-        {
-            "type": data.type,
-            "subject": data.message[:60],
-            "description": data.message,
-            "waybills": [number],
-            "channel": "web",
-            "category": data.category,
-            "contact_name": data.name,
-            "contact_phone": data.phone,
-            "contact_email": data.email,
-            "locale": data.locale,
-        }
-    )
-    ticket, merged = service.create_ticket(session, None, create, now, settings, setup)
+    request.app.state.form_limiter.hit(request.client.host if request.client else "unknown", now)
+    ticket, merged = service.open_public_ticket(session, data, now, settings)
     return {"number": ticket.number, "merged": merged, "calls": ticket.calls}
 
 
@@ -203,6 +172,47 @@ def reply_to_ticket(
         return ticket_out(session, ticket, setup, now, locale_of(request, user), public_only=True)
     ticket, _ = service.reply(session, user, number, data, now, setup)
     return ticket_out(session, ticket, setup, now, locale_of(request, user))
+
+
+@router.post("/{number}/attachments", status_code=201)
+def attach_file(
+    number: TicketNumber,
+    user: DeskOrShipper,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> dict[str, Any]:
+    """Attach a file (evidence, a photo, a receipt) to the ticket."""
+    ticket = _own_ticket(session, user, number)
+    data = file.file.read(settings.max_upload_bytes + 1)
+    stored = attachments.add_attachment(
+        session, ticket, user, file.filename or "file", file.content_type or "", data,
+        clock.now(), settings,
+    )  # fmt: skip
+    return {"id": stored.id, "name": stored.original_name, "size_bytes": stored.size_bytes,
+            "url": f"/api/v1/tickets/{ticket.number}/attachments/{stored.id}"}  # fmt: skip
+
+
+@router.get("/{number}/attachments/{attachment_id}")
+def download_file(
+    number: TicketNumber,
+    attachment_id: RecordId,
+    user: DeskOrShipper,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """A ticket's attached file, as a download."""
+    ticket = _own_ticket(session, user, number)
+    stored = session.get(TicketAttachment, attachment_id)
+    if stored is None or stored.ticket_id != ticket.id:
+        raise NotFound(f"attachment {attachment_id} not found on ticket {number}")
+    return FileResponse(
+        attachments.folder(settings) / stored.stored_name,
+        media_type="application/octet-stream",
+        filename=stored.original_name,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.post("/{number}/transfer", response_model=TicketOut)

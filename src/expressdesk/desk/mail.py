@@ -9,10 +9,8 @@ it), so replies thread even when a customer edits the subject.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,16 +18,17 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.config import Settings
 from expressdesk.desk import repository, service
+from expressdesk.desk.attachments import add_attachment
 from expressdesk.desk.rules import Channel, TicketType
 from expressdesk.desk.schemas import TicketCreate
-from expressdesk.models import TicketAttachment
+from expressdesk.errors import AppError
+from expressdesk.models import Ticket
 from expressdesk.waybills.numbering import normalize_waybill_number
 
 log = logging.getLogger("expressdesk.mail")
@@ -92,31 +91,15 @@ def _waybills_in(text: str, settings: Settings) -> list[str]:
 
 
 def _save_attachments(
-    session: Session, ticket_id: int, entry_id: int | None, message: InboundMessage,
+    session: Session, ticket: Ticket, entry_id: int | None, message: InboundMessage,
     settings: Settings, now: datetime,
 ) -> None:  # fmt: skip
-    folder = settings.data_dir / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
     for filename, content_type, data in message.attachments:
-        if len(data) > settings.max_upload_bytes:
-            log.warning("attachment %s of %s bytes skipped (too large)", filename, len(data))
-            continue
-        stored = secrets.token_hex(16)
-        temp = folder / f".{stored}.part"
-        temp.write_bytes(data)
-        temp.replace(folder / stored)  # atomic: never a half-written file under its name
-        session.add(
-            TicketAttachment(
-                ticket_id=ticket_id,
-                entry_id=entry_id,
-                stored_name=stored,
-                original_name=Path(filename).name[:200],
-                content_type=content_type[:100],
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                uploaded_at=now,
-            )
-        )
+        try:
+            add_attachment(session, ticket, None, filename, content_type, data, now, settings,
+                           entry_id=entry_id)  # fmt: skip
+        except AppError as exc:
+            log.warning("attachment %s of an inbound mail skipped: %s", filename, exc.message)
 
 
 def receive(session: Session, raw: bytes, settings: Settings, now: datetime) -> tuple[str, bool]:
@@ -136,7 +119,7 @@ def receive(session: Session, raw: bytes, settings: Settings, now: datetime) -> 
             data={"message_id": message.message_id, "channel": Channel.EMAIL.value},
         )  # fmt: skip
         session.flush()
-        _save_attachments(session, ticket.id, entry.id, message, settings, now)
+        _save_attachments(session, ticket, entry.id, message, settings, now)
         session.flush()
         return ticket.number, False
     text = f"{message.subject} {message.body}"
@@ -155,7 +138,7 @@ def receive(session: Session, raw: bytes, settings: Settings, now: datetime) -> 
     )
     created, _ = service.create_ticket(session, None, data, now, settings, setup)
     entry_id = created.entries[0].id if created.entries else None
-    _save_attachments(session, created.id, entry_id, message, settings, now)
+    _save_attachments(session, created, entry_id, message, settings, now)
     session.flush()
     return created.number, True
 

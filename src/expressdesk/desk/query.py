@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.desk import repository
 from expressdesk.desk.rules import METRIC_NAMES
-from expressdesk.desk.schemas import ClockOut, EntryOut, TicketOut
+from expressdesk.desk.schemas import AttachmentOut, ClockOut, EntryOut, TicketOut
 from expressdesk.desk.service import DeskSetup, clocks_of
 from expressdesk.desk.sla import Clock, ClockState, worst
 from expressdesk.models import Callback, Customer, Search, Ticket, User, Waybill
@@ -56,6 +56,16 @@ def ticket_out(
     units = repository.facility_codes(session, [ticket.responsible_facility_id])
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
     shown = [e for e in ticket.entries if e.public or not public_only] if entries else None
+    files = [
+        AttachmentOut(
+            id=a.id,
+            name=a.original_name,
+            content_type=a.content_type,
+            size_bytes=a.size_bytes,
+            url=f"/api/v1/tickets/{ticket.number}/attachments/{a.id}",
+        )
+        for a in repository.attachments_of(session, ticket.id)
+    ]
     return TicketOut(
         number=ticket.number,
         type=ticket.type,
@@ -81,6 +91,7 @@ def ticket_out(
         sla_state=worst(clocks),
         due_at=ticket.due_at,
         version=ticket.version,
+        attachments=files,
         entries=None
         if shown is None
         else [

@@ -21,6 +21,7 @@ from expressdesk.models import (
     NumberSequence,
     Search,
     Ticket,
+    TicketAttachment,
     TicketWaybill,
     User,
     Waybill,
@@ -230,6 +231,16 @@ def open_callbacks(session: Session, owner_id: int | None = None) -> list[Callba
     if owner_id is not None:
         query = query.where(Callback.owner_id == owner_id)
     return list(session.scalars(query.order_by(Callback.due_at)))
+
+
+def attachments_of(session: Session, ticket_id: int) -> list[TicketAttachment]:
+    return list(
+        session.scalars(
+            select(TicketAttachment)
+            .where(TicketAttachment.ticket_id == ticket_id)
+            .order_by(TicketAttachment.id)
+        )
+    )
 
 
 def late_callbacks(session: Session, now: datetime) -> list[Callback]:

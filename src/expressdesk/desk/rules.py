@@ -152,6 +152,7 @@ ENTRY_NAMES: dict[str, tuple[str, str]] = {
     "search": ("查件", "Search"),
     "claim": ("理赔决定", "Claim decided"),
     "claim_notice": ("理赔通知", "Claim notice"),
+    "attachment": ("附件", "Attachment"),
 }
 
 

@@ -49,6 +49,21 @@ class TicketCreate(_In):
     received_at: datetime | None = None  # an appeal keeps the regulator's receipt time
 
 
+class PublicTicketIn(_In):
+    """The public web form: a waybill and the last four digits of its sender's or recipient's
+    phone (the tracking page's check), a type, a message."""
+
+    waybill: str = Field(min_length=1, max_length=40)
+    phone_last4: str = Field(pattern=r"^\d{4}$")
+    type: Literal["inquiry", "trace", "urging", "complaint", "suggestion"]
+    category: ComplaintCategory | None = None
+    message: str = Field(min_length=2, max_length=5000)
+    name: str = Field(default="", max_length=100)
+    phone: str = Field(min_length=5, max_length=20)
+    email: str = Field(default="", max_length=200)
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+
+
 class TicketChange(_In):
     """Change a ticket's fields or status; ``version`` is the one you saw (409 if stale)."""
 
@@ -142,6 +157,14 @@ class EntryOut(BaseModel):
     data: dict[str, object]
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    name: str
+    content_type: str
+    size_bytes: int
+    url: str
+
+
 class TicketOut(BaseModel):
     number: str
     type: TicketType
@@ -168,6 +191,7 @@ class TicketOut(BaseModel):
     due_at: datetime | None
     version: int
     entries: list[EntryOut] | None = None
+    attachments: list[AttachmentOut] = []
 
 
 class RuleOut(BaseModel):

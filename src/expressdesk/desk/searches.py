@@ -60,6 +60,14 @@ def delay_limit(waybill: Waybill, rules: DeskRules) -> timedelta:
     return timedelta(days=rules.number(f"delay_limit.{scope}_days"))
 
 
+def lost_after(waybill: Waybill, rules: DeskRules) -> datetime | None:
+    """When an undelivered parcel counts as lost (彻底延误): its promise plus the lane's limit."""
+    promise = waybill.promised_by or waybill.estimated_delivery_at
+    if promise is None or waybill.status in NOT_SEARCHED:
+        return None
+    return promise + delay_limit(waybill, rules)
+
+
 def chain_units(session: Session, waybill: Waybill) -> list[int]:
     """The units of the custody chain, the last holder first, each once."""
     units: list[int] = []
@@ -245,8 +253,8 @@ def sweep(session: Session, now: datetime, setup: DeskSetup, settings: Settings,
     for search in repository.open_searches(session):
         waybill = session.get(Waybill, search.waybill_id)
         assert waybill is not None
-        promise = waybill.promised_by or waybill.estimated_delivery_at
-        if promise is None or now < promise + delay_limit(waybill, setup.rules):
+        limit = lost_after(waybill, setup.rules)
+        if limit is None or now < limit:
             continue
         scan = {
             "waybill": waybill.number,

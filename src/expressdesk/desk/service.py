@@ -31,6 +31,7 @@ from expressdesk.desk.rules import (
     Tier,
 )
 from expressdesk.desk.schemas import (
+    PublicTicketIn,
     ReplyIn,
     TicketChange,
     TicketCreate,
@@ -325,6 +326,35 @@ def create_ticket(
     refresh(ticket, setup, now)
     session.flush()
     return ticket, False
+
+
+def open_public_ticket(
+    session: Session, data: PublicTicketIn, now: datetime, settings: Settings
+) -> tuple[Ticket, bool]:
+    """The public web form: the visitor proves they know the parcel (last four digits of its
+    sender's or recipient's phone, as on the tracking page) before a ticket is opened."""
+    from expressdesk.tracking.access import visibility
+
+    number = check_waybill_number(data.waybill, settings, field_name="waybill")
+    waybill = repository.waybills_by_number(session, [number]).get(number)
+    if waybill is None or not visibility(None, waybill, data.phone_last4).reveal:
+        # One answer for both: the form must not reveal which waybills exist.
+        raise ValidationFailed.on(
+            "phone_last4", "no_match", "the waybill and the phone's last four digits do not match"
+        )
+    create = TicketCreate(
+        type=TicketType(data.type),
+        subject=data.message[:60].ljust(2, "."),
+        description=data.message,
+        waybills=[number],
+        channel=Channel.WEB,
+        category=data.category,
+        contact_name=data.name,
+        contact_phone=data.phone,
+        contact_email=data.email,
+        locale=data.locale,
+    )
+    return create_ticket(session, None, create, now, settings, load_setup(session, settings))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,13 +9,22 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
-from expressdesk.desk import admin, claims, followups, repository, scripts, searches, service
+from expressdesk.desk import (
+    admin,
+    attachments,
+    claims,
+    followups,
+    repository,
+    scripts,
+    searches,
+    service,
+)
 from expressdesk.desk.compensation import CLAIM_KIND_NAMES
 from expressdesk.desk.query import console, ticket_out
 from expressdesk.desk.rules import (
@@ -31,6 +40,7 @@ from expressdesk.desk.rules import (
 from expressdesk.desk.schemas import (
     CallbackDone,
     CallbackIn,
+    PublicTicketIn,
     ReplyIn,
     SearchReport,
     TicketChange,
@@ -45,7 +55,7 @@ from expressdesk.network import repository as network_repository
 from expressdesk.problems.query import problems_of_waybill
 from expressdesk.tracking.query import tracking_view
 from expressdesk.waybills.numbering import normalize_waybill_number
-from expressdesk.web.deps import ClockDep, RecordId, SessionDep, SettingsDep
+from expressdesk.web.deps import ClockDep, OptionalUser, RecordId, SessionDep, SettingsDep
 from expressdesk.web.pages import PageAllow, page_locale, render, require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -229,6 +239,7 @@ def _ticket_page(
                     session, waybill, locale=locale, now=now, reveal=True, staff=True
                 ),
                 "problems": problems_of_waybill(session, waybill.id, now, locale),
+                "lost_after": searches.lost_after(waybill, setup.rules),
             }
         )
     ticket_searches = [
@@ -383,6 +394,29 @@ def transfer_submit(
     return _after(request, user, session, number, now, settings, work)
 
 
+@router.post("/tickets/{number}/attachments")
+def attachment_submit(
+    number: TicketNumber,
+    request: Request,
+    user: DeskPage,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Csrf = "",
+) -> Response:
+    require_csrf(request, csrf_token)
+    now = clock.now()
+    data = file.file.read(settings.max_upload_bytes + 1)
+
+    def work() -> None:
+        ticket = service.get_ticket(session, number)
+        attachments.add_attachment(session, ticket, user, file.filename or "file",
+                                   file.content_type or "", data, now, settings)  # fmt: skip
+
+    return _after(request, user, session, number, now, settings, work)
+
+
 @router.post("/tickets/{number}/callback")
 def callback_submit(
     number: TicketNumber,
@@ -481,6 +515,56 @@ def search_report_submit(
         session.rollback()
         return _error_page(request, _message(exc), _status(exc))
     return RedirectResponse(next, status_code=303)
+
+
+# ----------------------------------------------------------------------------------------------
+# The public contact form
+# ----------------------------------------------------------------------------------------------
+
+
+@router.get("/help")
+def help_page(
+    request: Request, user: OptionalUser, waybill: Annotated[str, Query(max_length=40)] = ""
+) -> Response:
+    locale = page_locale(request, user)
+    return render(request, "desk/help.html", {"form": {"waybill": waybill}, **_words(locale)})
+
+
+@router.post("/help")
+def help_submit(
+    request: Request,
+    user: OptionalUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    waybill: Annotated[str, Form(max_length=40)] = "",
+    phone_last4: Annotated[str, Form(max_length=8)] = "",
+    type: Annotated[str, Form(max_length=16)] = "",
+    category: Annotated[str, Form(max_length=16)] = "",
+    message: Annotated[str, Form(max_length=5000)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    phone: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """No captcha: a rate limit per address and the tracking page's phone check."""
+    require_csrf(request, csrf_token)
+    locale = page_locale(request, user)
+    form = {"waybill": waybill, "type": type, "category": category, "message": message,
+            "name": name, "phone": phone}  # fmt: skip
+    now = clock.now()
+    try:
+        request.app.state.form_limiter.hit(request.client.host if request.client else "-", now)
+        data = PublicTicketIn.model_validate(
+            {"waybill": waybill, "phone_last4": phone_last4, "type": type,
+             "category": category or None, "message": message, "name": name, "phone": phone,
+             "locale": locale}
+        )  # fmt: skip
+        ticket, _ = service.open_public_ticket(session, data, now, settings)
+    except (AppError, ValidationError) as exc:
+        session.rollback()
+        context = {"form": form, "error": _message(exc), **_words(locale)}
+        return render(request, "desk/help.html", context, _status(exc))
+    return render(request, "desk/help.html", {"done": ticket.number, "form": {}, **_words(locale)})
 
 
 # ----------------------------------------------------------------------------------------------

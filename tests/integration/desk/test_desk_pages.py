@@ -119,3 +119,40 @@ def test_only_an_admin_edits_the_rules_and_the_law_is_kept(
         "csrf_token": _csrf(client), "day": "2026-11-04", "kind": "off", "name": "公司活动日"})  # fmt: skip
     assert saved.status_code == 303
     assert "公司活动日" in client.get("/desk/rules").text
+
+
+def test_the_public_contact_form_checks_the_phone(
+    client: TestClient, world: World, number: str
+) -> None:
+    page = client.get(f"/help?waybill={number}")
+    assert page.status_code == 200
+    form = {"csrf_token": _csrf(client), "waybill": number, "phone_last4": "9999",
+            "type": "urging", "message": "请今天送到", "phone": "13912345678"}  # fmt: skip
+    wrong = client.post("/help", data=form)
+    assert wrong.status_code == 422 and "phone_last4" in wrong.text
+    assert 'value="13912345678"' in wrong.text  # what the visitor typed is kept
+    done = client.post("/help", data=form | {"phone_last4": "5678"})
+    assert done.status_code == 200 and 'id="help-done"' in done.text
+    made = done.text.split("<strong>")[1].split("</strong>")[0]
+    assert ticket(client, world, made)["channel"] == "web"
+
+
+def test_files_attach_to_a_ticket_and_download_for_its_people_only(
+    client: TestClient, world: World
+) -> None:
+    made = open_ticket(client, world, type="claim", subject="破损理赔")
+    sent = client.post(f"/api/v1/tickets/{made['number']}/attachments",
+                       files={"file": ("../../照片.jpg", b"\xff\xd8\xffphoto", "image/jpeg")},
+                       headers=world.headers("agent"))  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["name"] == "照片.jpg"  # no path from the uploader's name
+    got = client.get(sent.json()["url"], headers=world.headers("agent"))
+    assert got.status_code == 200 and got.content == b"\xff\xd8\xffphoto"
+    assert "attachment" in got.headers["content-disposition"]
+    assert client.get(sent.json()["url"], headers=world.headers("shipper_c1")).status_code == 404
+    assert client.get(sent.json()["url"], headers=world.headers("courier")).status_code == 403
+    empty = client.post(f"/api/v1/tickets/{made['number']}/attachments",
+                        files={"file": ("x.txt", b"", "text/plain")}, headers=world.headers("agent"))  # fmt: skip
+    assert empty.status_code == 422 and "file" in empty.json()["detail"]
+    data = ticket(client, world, made["number"])
+    assert [a["name"] for a in data["attachments"]] == ["照片.jpg"]
