@@ -60,6 +60,28 @@ class Settings(BaseSettings):
     # The desk's worker sweep (SLA warnings, breaches, searches) runs this often.
     desk_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
 
+    # Notifications (the outbox worker sends them).
+    public_base_url: str = "http://127.0.0.1:8000"  # for links in messages (survey, unsubscribe)
+    smtp_host: str = ""  # empty: e-mail is not sent (messages wait in the outbox)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    mail_from: str = "ExpressDesk <noreply@expressdesk.local>"
+    sms_provider: Literal["log", "http"] = "log"  # log: written to data_dir/sms.log
+    sms_http_url: str = ""
+    sms_http_token: str = ""
+    # No SMS between these local times: queued till the morning.
+    sms_quiet_start: str = Field(default="21:00", pattern=r"^\d{2}:\d{2}$")
+    sms_quiet_end: str = Field(default="08:00", pattern=r"^\d{2}:\d{2}$")
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # At-least-once delivery is retried with backoff for this long, then given up.
+    delivery_horizon_hours: float = Field(default=24, gt=0, le=24 * 14)
+    # A webhook subscription is disabled after this many failed deliveries in a row.
+    webhook_disable_after: int = Field(default=30, ge=1, le=10_000)
+    notify_interval_seconds: float = Field(default=5, ge=0.1, le=3600)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and (

@@ -20,6 +20,13 @@ from expressdesk.models.network import (
     RouteSchedule,
     delivery_area_couriers,
 )
+from expressdesk.models.notify import (
+    DeliveryAttempt,
+    NotificationTemplate,
+    OptOut,
+    OutboxMessage,
+    WebhookSubscription,
+)
 from expressdesk.models.problems import OutletMessage, Problem, ProblemAction, ProblemPhoto
 from expressdesk.models.staff import ApiToken, User, WebSession
 from expressdesk.models.tracking import ScanEvent
@@ -38,11 +45,15 @@ __all__ = [
     "Customer",
     "CustomerContact",
     "DeliveryArea",
+    "DeliveryAttempt",
     "DeskDay",
     "DeskRuleValue",
     "Facility",
     "LinehaulRoute",
+    "NotificationTemplate",
     "NumberSequence",
+    "OptOut",
+    "OutboxMessage",
     "OutletMessage",
     "Problem",
     "ProblemAction",
@@ -60,6 +71,7 @@ __all__ = [
     "User",
     "Waybill",
     "WebSession",
+    "WebhookSubscription",
     "ZoneRule",
     "delivery_area_couriers",
 ]

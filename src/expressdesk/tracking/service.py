@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from expressdesk.config import Settings
 from expressdesk.enums import FacilityType, Product, ShipmentStatus
 from expressdesk.models import User
+from expressdesk.notify.outbox import StatusChange, on_status_changes
 from expressdesk.problems.detect import AcceptedScan, ParcelAfter, from_scans
 from expressdesk.tracking import repository
 from expressdesk.tracking.checks import ScanResult, check_item, reject
@@ -199,6 +200,7 @@ class ScanIngestor:
         plans: list[tuple[Row[Any], list[_Candidate], bool]] = []
         revealing: list[AcceptedScan] = []
         parcels: dict[int, ParcelAfter] = {}
+        changes: list[StatusChange] = []
         for wid, candidates in by_waybill.items():
             waybill = waybills[wid]
             if wid in behind:
@@ -254,12 +256,41 @@ class ScanIngestor:
                     waybill.dest_area_id,
                     ended_now,
                 )
+            if state.status != waybill.status:
+                changes.append(self._change(waybill, state.status, candidates, anomalies))
             updates.append(self._state_row(waybill, state, relevant))
         repository.insert_events(self.session, rows)
         repository.update_anomalies(self.session, anomaly_changes)
         repository.update_states(self.session, updates)
         from_scans(self.session, revealing, parcels, now, self.settings)
+        # Recipients and shippers' webhooks hear about it in the same transaction (the outbox).
+        on_status_changes(self.session, changes, now, self.settings)
         return IngestReport([results[i] for i in range(len(items))])
+
+    @staticmethod
+    def _change(
+        waybill: Row[Any],
+        new: ShipmentStatus,
+        candidates: list[_Candidate],
+        anomalies: dict[int, str | None],
+    ) -> StatusChange:
+        """What the recipient and the shipper are told: the last scan that counted."""
+        cause = next(
+            (c for c in reversed(candidates) if anomalies.get(c.index) is None), candidates[-1]
+        )
+        scan = cause.scan
+        return StatusChange(
+            waybill_id=waybill.id,
+            old=ShipmentStatus(waybill.status),
+            new=new,
+            at=scan.time,
+            courier_id=cause.courier_id,
+            courier_phone=scan.courier_phone,
+            facility_id=cause.facility.id if cause.facility else None,
+            pickup_code=scan.pickup_code,
+            signer_type=scan.signer_type.value if scan.signer_type else None,
+            reason=scan.reason,
+        )
 
     def _drop_repeats(
         self, parsed: list[tuple[int, ScanIn, str]], results: dict[int, ScanResult], strict: bool
