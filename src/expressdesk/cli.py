@@ -344,11 +344,13 @@ def worker(
     """Run the periodic jobs: the problem detectors (stalled, past the estimate, uncollected,
     repeatedly failed) every ``EXPRESSDESK_DETECT_INTERVAL_SECONDS``; the desk's sweep (SLA
     warnings, breaches and escalations, late call-backs, searches past their deadline, parcels
-    past the complete-delay limit) every ``EXPRESSDESK_DESK_SWEEP_SECONDS``."""
+    past the complete-delay limit) every ``EXPRESSDESK_DESK_SWEEP_SECONDS``; and sends the
+    outbox (e-mail, SMS, webhooks) every ``EXPRESSDESK_NOTIFY_INTERVAL_SECONDS``."""
     import signal
     import threading
 
     from expressdesk.desk import jobs as desk_jobs
+    from expressdesk.notify.sender import deliver_due
     from expressdesk.problems.detect import LaneTimes, detect, lane_times
     from expressdesk.tracking.repository import network_snapshot
 
@@ -363,7 +365,11 @@ def worker(
     lanes_at: datetime | None = None
     detected_at: datetime | None = None
     swept_at: datetime | None = None
-    tick = min(settings.detect_interval_seconds, settings.desk_sweep_seconds)
+    tick = min(
+        settings.detect_interval_seconds,
+        settings.desk_sweep_seconds,
+        settings.notify_interval_seconds,
+    )
     try:
         while True:
             now = clock.now()
@@ -394,6 +400,12 @@ def worker(
                         f"{desk.callbacks_late} late call-backs, {desk.searches_moved} searches "
                         f"moved on, {desk.declared_lost} parcels declared lost"
                     )
+            sent = deliver_due(factory, settings, clock.now())
+            if sent.sent or sent.failed or sent.dead or once:
+                console.print(
+                    f"{now:%Y-%m-%d %H:%M:%S} messages: {sent.sent} sent, {sent.failed} to retry, "
+                    f"{sent.dead} given up"
+                )
             if once or stop.wait(tick):
                 break
     finally:

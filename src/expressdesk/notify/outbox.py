@@ -70,6 +70,9 @@ class StatusChange:
     pickup_code: str | None = None
     signer_type: str | None = None
     reason: str | None = None
+    # The last change of its parcel in this batch: the one a recipient hears about (a late
+    # upload of a whole life tells the recipient "delivered", not every step again).
+    final: bool = True
 
 
 def event_id(key: str) -> str:
@@ -306,7 +309,7 @@ def on_status_changes(
     for change in changes:
         waybill = waybills[change.waybill_id]
         milestone = MILESTONES.get(change.new)
-        if milestone is not None:
+        if milestone is not None and change.final:
             to_recipient(box, waybill, milestone, change)
         data = waybill_data(waybill) | {
             "status": change.new.value,

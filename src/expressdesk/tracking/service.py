@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -212,6 +212,7 @@ class ScanIngestor:
                 plans.append((waybill, kept, last is not None and kept[0].facts.sort_key <= last))
         total = sum(len(kept) for _, kept, _ in plans)
         serials = iter(take_serials(self.session, total, SCAN_SEQUENCE)) if total else iter(())
+        steps: list[StatusChange] = []
         for waybill, candidates, refold in plans:
             anomalies: dict[int, str | None]
             if refold:
@@ -230,8 +231,11 @@ class ScanIngestor:
                 state = state_of(waybill)
                 anomalies = {}
                 for c in candidates:
+                    before = state.status
                     state, anomaly = step(state, c.facts)
                     anomalies[c.index] = anomaly
+                    if state.status != before:  # each step of the life, for shippers' webhooks
+                        steps.append(self._change(waybill, before, state.status, c))
                 relevant = [c.facts for c in candidates if anomalies[c.index] is None]
             reveals = False
             for c in candidates:
@@ -256,8 +260,18 @@ class ScanIngestor:
                     waybill.dest_area_id,
                     ended_now,
                 )
-            if state.status != waybill.status:
-                changes.append(self._change(waybill, state.status, candidates, anomalies))
+            if steps:
+                changes.extend(replace(s, final=False) for s in steps[:-1])
+                changes.append(steps[-1])
+            elif state.status != waybill.status:  # re-folded: only the outcome is known
+                cause = next(
+                    (c for c in reversed(candidates) if anomalies.get(c.index) is None),
+                    candidates[-1],
+                )
+                changes.append(
+                    self._change(waybill, ShipmentStatus(waybill.status), state.status, cause)
+                )
+            steps.clear()
             updates.append(self._state_row(waybill, state, relevant))
         repository.insert_events(self.session, rows)
         repository.update_anomalies(self.session, anomaly_changes)
@@ -269,19 +283,13 @@ class ScanIngestor:
 
     @staticmethod
     def _change(
-        waybill: Row[Any],
-        new: ShipmentStatus,
-        candidates: list[_Candidate],
-        anomalies: dict[int, str | None],
+        waybill: Row[Any], old: ShipmentStatus, new: ShipmentStatus, cause: _Candidate
     ) -> StatusChange:
-        """What the recipient and the shipper are told: the last scan that counted."""
-        cause = next(
-            (c for c in reversed(candidates) if anomalies.get(c.index) is None), candidates[-1]
-        )
+        """What the recipient and the shipper are told, and the scan that caused it."""
         scan = cause.scan
         return StatusChange(
             waybill_id=waybill.id,
-            old=ShipmentStatus(waybill.status),
+            old=ShipmentStatus(old),
             new=new,
             at=scan.time,
             courier_id=cause.courier_id,

@@ -190,6 +190,7 @@ def create_app(
     from expressdesk.desk.api import router as tickets_router
     from expressdesk.desk.views import router as desk_pages
     from expressdesk.network.api import router as network_router
+    from expressdesk.notify.api import router as notify_router
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
     from expressdesk.problems.views import router as problem_pages
@@ -233,6 +234,7 @@ def create_app(
         outlets_router,
         tickets_router,
         desk_router,
+        notify_router,
     ):
         api.include_router(router)
     app.include_router(api)
