@@ -350,6 +350,7 @@ def worker(
     import threading
 
     from expressdesk.desk import jobs as desk_jobs
+    from expressdesk.notify.events import care_sweep
     from expressdesk.notify.sender import deliver_due
     from expressdesk.problems.detect import LaneTimes, detect, lane_times
     from expressdesk.tracking.repository import network_snapshot
@@ -393,6 +394,7 @@ def worker(
                 swept_at = now
                 with unit_of_work(factory) as session:
                     desk = desk_jobs.run(session, settings, now)
+                    care_sweep(session, now, settings)
                 if desk.total or once:
                     console.print(
                         f"{now:%Y-%m-%d %H:%M:%S} desk: {desk.warned} warnings, "

@@ -81,6 +81,7 @@ class DeskSetup:
     rules: DeskRules
     calendar: WorkCalendar
     tz: ZoneInfo
+    settings: Settings
 
 
 def load_setup(session: Session, settings: Settings) -> DeskSetup:
@@ -89,7 +90,7 @@ def load_setup(session: Session, settings: Settings) -> DeskSetup:
     off = frozenset(d.day for d in days if d.kind == "off")
     work = frozenset(d.day for d in days if d.kind == "work")
     tz = ZoneInfo(settings.timezone)
-    return DeskSetup(rules, rules.calendar(tz, off, work), tz)
+    return DeskSetup(rules, rules.calendar(tz, off, work), tz, settings)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -473,6 +474,8 @@ def change_ticket(
         entry = set_status(session, ticket, data.status, now, actor, data.reason)
         if entry is not None:
             entries.append(entry)
+            if data.status is TicketStatus.RESOLVED:
+                _resolved(session, ticket, now, setup)
     if not entries:
         raise ValidationFailed.on("status", "no_change", "nothing to change")
     for e in entries:
@@ -502,7 +505,19 @@ def reply(
     _stamp(entry, ticket)
     refresh(ticket, setup, now)
     session.flush()
+    if data.public:
+        from expressdesk.notify.events import on_ticket_reply  # notify builds on the desk
+
+        on_ticket_reply(session, ticket, entry.id, data.body, now, setup.settings)
+    if data.status is TicketStatus.RESOLVED:
+        _resolved(session, ticket, now, setup)
     return ticket, entry
+
+
+def _resolved(session: Session, ticket: Ticket, now: datetime, setup: DeskSetup) -> None:
+    from expressdesk.notify.events import on_ticket_resolved
+
+    on_ticket_resolved(session, ticket, now, setup.settings)
 
 
 def customer_message(

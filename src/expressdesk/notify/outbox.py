@@ -106,7 +106,7 @@ class Outbox:
     """Messages of one transaction, written together: one query for the keys already there and
     one for opt-outs however many messages (the scan ingestion path writes through this)."""
 
-    def __init__(self, session: Session, settings: Settings, now: datetime) -> None:
+    def __init__(self, session: Session, settings: Settings | None, now: datetime) -> None:
         self.session = session
         self.settings = settings
         self.now = now
@@ -152,6 +152,7 @@ class Outbox:
     ) -> OutboxMessage:
         due = self.now
         if channel == "sms":
+            assert self.settings is not None, "an SMS needs the settings (quiet hours)"
             due = quiet_hours(self.settings).next_allowed(self.now)  # no SMS at night
         message = OutboxMessage(
             key=key, channel=channel, event=event.value, recipient=recipient,
@@ -273,6 +274,7 @@ def to_recipient(box: Outbox, waybill: Waybill, event: Event,
     """A milestone SMS to the recipient, once per waybill and event."""
     locale = recipient_locale(waybill)
     template = box.template(event, "sms", locale)
+    assert box.settings is not None
     if template is None:
         return
     _, body = render(template, waybill_values(box.session, waybill, locale, box.settings, change))

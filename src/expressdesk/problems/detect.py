@@ -133,7 +133,8 @@ def from_scans(
 ) -> None:
     """Open the problems a batch reveals and end those its deliveries end (same transaction
     as the scans: a problem exists as soon as the scan is acknowledged)."""
-    open_problems(session, signals_for_scans(scans, parcels, settings.max_failed_attempts), now)
+    signals = signals_for_scans(scans, parcels, settings.max_failed_attempts)
+    open_problems(session, signals, now, settings=settings)
     ended = [p for p in parcels.values() if p.ended_now]
     delivered = [p.waybill_id for p in ended if p.status is ShipmentStatus.DELIVERED]
     returned = [p.waybill_id for p in ended if p.status is ShipmentStatus.RETURNED]
@@ -185,8 +186,9 @@ class DetectReport:
         return self.stalled + self.past_estimate + self.uncollected + self.repeatedly_failed
 
 
-def _opened(session: Session, signals: list[Signal], now: datetime) -> int:
-    return sum(1 for _, created in open_problems(session, signals, now) if created)
+def _opened(session: Session, signals: list[Signal], now: datetime, settings: Settings) -> int:
+    opened = open_problems(session, signals, now, settings=settings)
+    return sum(1 for _, created in opened if created)
 
 
 def detect(
@@ -220,7 +222,7 @@ def detect(
                     facility_id=row.current_facility_id,
                 )
             )
-    report.stalled = _opened(session, stalled, now)
+    report.stalled = _opened(session, stalled, now, settings)
 
     late = [
         Signal(
@@ -233,7 +235,7 @@ def detect(
         for row in repository.past_estimate(session, now)
         if is_past_estimate(row.estimated_delivery_at, now)
     ]
-    report.past_estimate = _opened(session, late, now)
+    report.past_estimate = _opened(session, late, now, settings)
 
     limit = timedelta(hours=settings.pickup_point_limit_hours)
     waiting = [
@@ -246,7 +248,7 @@ def detect(
         for row in repository.waiting_at_pickup_points(session, now - limit)
         if is_uncollected(row.status_at, now, limit)
     ]
-    report.uncollected = _opened(session, waiting, now)
+    report.uncollected = _opened(session, waiting, now, settings)
 
     failed = [
         Signal(
@@ -258,5 +260,5 @@ def detect(
         )
         for row in repository.repeatedly_failed(session, settings.max_failed_attempts)
     ]
-    report.repeatedly_failed = _opened(session, failed, now)
+    report.repeatedly_failed = _opened(session, failed, now, settings)
     return report

@@ -120,7 +120,11 @@ def record_action(
 
 
 def open_problems(
-    session: Session, signals: Sequence[Signal], now: datetime, actor: User | None = None
+    session: Session,
+    signals: Sequence[Signal],
+    now: datetime,
+    actor: User | None = None,
+    settings: Settings | None = None,
 ) -> list[tuple[Problem, bool]]:
     """Open a problem per signal, unless the parcel already has an open one of that type: then
     what a person said is added to it (never a second problem). Returns (problem, created)."""
@@ -176,6 +180,10 @@ def open_problems(
         )
         results.append((problem, True))
     session.flush()
+    from expressdesk.notify.events import on_problems  # notify builds on problems
+    from expressdesk.notify.rules import Event
+
+    on_problems(session, [p for p, made in results if made], Event.PROBLEM_OPENED, now, settings)
     return results
 
 
@@ -249,7 +257,7 @@ def register(
         target_area_id=waybill.dest_area_id if missort else None,
         note=data.note,
     )
-    [(problem, created)] = open_problems(session, [signal], now, actor)
+    [(problem, created)] = open_problems(session, [signal], now, actor, settings)
     return problem, created
 
 
@@ -597,4 +605,8 @@ def resolve(
     if problem.owner_id is None:
         problem.owner_id = actor.id
     session.flush()
+    from expressdesk.notify.events import on_problems
+    from expressdesk.notify.rules import Event
+
+    on_problems(session, [problem], Event.PROBLEM_RESOLVED, now, None)
     return problem

@@ -134,6 +134,8 @@ class ScanIngestor:
         self.settings = settings
         self.tz = ZoneInfo(settings.timezone)
         self.network = network or repository.network_snapshot(session)
+        # (waybill id, old estimate, new estimate) of this batch, for shippers' webhooks.
+        self.eta_revisions: list[tuple[int, datetime | None, datetime]] = []
 
     def ingest(self, items: Sequence[Any], actor: User, now: datetime) -> IngestReport:
         """Answer every item; write the accepted ones and the parcels' new states.
@@ -279,6 +281,11 @@ class ScanIngestor:
         from_scans(self.session, revealing, parcels, now, self.settings)
         # Recipients and shippers' webhooks hear about it in the same transaction (the outbox).
         on_status_changes(self.session, changes, now, self.settings)
+        if self.eta_revisions:
+            from expressdesk.notify.events import on_eta_revised
+
+            on_eta_revised(self.session, self.eta_revisions, now, self.settings)
+            self.eta_revisions = []
         return IngestReport([results[i] for i in range(len(items))])
 
     @staticmethod
@@ -525,6 +532,8 @@ class ScanIngestor:
                     break
         if eta is None and promise is not None:
             eta = promise
+        if eta is not None and eta != waybill.estimated_delivery_at:
+            self.eta_revisions.append((waybill.id, waybill.estimated_delivery_at, eta))
         # In repository.STATE_FIELDS order, then the id.
         return (
             state.status.value,
