@@ -122,7 +122,8 @@ class SmsHttpChannel:
         except httpx.HTTPError as exc:
             return Outcome(False, None, f"{type(exc).__name__}: {exc}", _timed(start))
         ok = 200 <= response.status_code < 300
-        return Outcome(ok, response.status_code, "" if ok else response.text[:500], _timed(start))
+        error = "" if ok else f"HTTP {response.status_code}: {response.text[:500]}"
+        return Outcome(ok, response.status_code, error, _timed(start))
 
 
 class WebhookChannel:
@@ -150,4 +151,5 @@ class WebhookChannel:
         except httpx.HTTPError as exc:
             return Outcome(False, None, f"{type(exc).__name__}: {exc}", _timed(start))
         ok = 200 <= response.status_code < 300
-        return Outcome(ok, response.status_code, "" if ok else response.text[:500], _timed(start))
+        error = "" if ok else f"HTTP {response.status_code}: {response.text[:500]}"
+        return Outcome(ok, response.status_code, error, _timed(start))

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from expressdesk.desk import repository as desk_repository
 from expressdesk.enums import Role, ShipmentStatus
 from expressdesk.errors import AppError
+from expressdesk.notify import service as notify_service
 from expressdesk.problems import query as problem_query
 from expressdesk.tracking.access import visibility
 from expressdesk.tracking.query import tracking_view
@@ -126,12 +127,14 @@ def waybill_page(
     timeline: list[Any] = list(tracking.events)
     problems: list[Any] = []
     tickets: list[Any] = []
+    messages: list[Any] = []
     if seen.staff:
         # The desk's work on the parcel sits on its timeline, newest first like the scans.
         timeline += problem_query.desk_timeline(session, waybill.id, locale)
         timeline.sort(key=lambda e: e.time, reverse=True)
         problems = problem_query.problems_of_waybill(session, waybill.id, clock.now(), locale)
         tickets = desk_repository.tickets_of_waybill(session, waybill.id)
+        messages = notify_service.messages(session, waybill_id=waybill.id)
     return render(
         request,
         "waybills/detail.html",
@@ -141,6 +144,7 @@ def waybill_page(
             "timeline": timeline,
             "problems": problems,
             "tickets": tickets,
+            "messages": messages,
             "product": PRODUCTS[waybill.product],
             "show_money": user.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER),
         },

@@ -191,6 +191,7 @@ def create_app(
     from expressdesk.desk.views import router as desk_pages
     from expressdesk.network.api import router as network_router
     from expressdesk.notify.api import router as notify_router
+    from expressdesk.notify.views import router as notify_pages
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
     from expressdesk.problems.views import router as problem_pages
@@ -256,6 +257,7 @@ def create_app(
     app.include_router(tracking_pages)
     app.include_router(problem_pages)
     app.include_router(desk_pages)
+    app.include_router(notify_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
