@@ -206,9 +206,17 @@ def list_messages(
     user: Desk,
     session: SessionDep,
     waybill: Annotated[str | None, Query(max_length=40)] = None,
+    customer: Annotated[str | None, Query(max_length=24)] = None,
     failed: bool = False,
 ) -> list[dict[str, Any]]:
-    """Messages sent, pending or failed, with the reason (of a waybill, or all failures)."""
+    """Messages sent, pending or failed, with the reason: of a waybill, of a customer account,
+    or (``failed=true``) every failure."""
+    customer_id = None
+    if customer:
+        found_customer = desk_repository.customer_by_code(session, customer)
+        if found_customer is None:
+            raise NotFound(f"customer {customer} not found")
+        customer_id = found_customer.id
     waybill_id = None
     if waybill:
         found = desk_repository.waybills_by_number(session, [waybill.strip().upper()])
@@ -219,7 +227,9 @@ def list_messages(
         {"id": m.id, "event": m.event, "channel": m.channel, "recipient": m.recipient,
          "status": m.status, "attempts": m.attempts, "error": m.last_error,
          "created_at": m.created_at, "sent_at": m.sent_at, "next_attempt_at": m.next_attempt_at}
-        for m in service.messages(session, waybill_id=waybill_id, failed_only=failed)
+        for m in service.messages(
+            session, waybill_id=waybill_id, customer_id=customer_id, failed_only=failed
+        )
     ]  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
@@ -65,6 +66,32 @@ def _email_to_customer(box: Outbox, customer: Customer | None, event: Event, key
             body=body, waybill_id=waybill_id, customer_id=customer.id)  # fmt: skip
 
 
+def new_estimate(session: Session, waybill: Waybill, now: datetime, settings: Settings) -> datetime:
+    """A delayed parcel's new estimate: planned again from where it is now, as if it moved on
+    at once (the next linehaul departures, the outlet's delivery rounds)."""
+    from expressdesk.enums import FacilityType
+    from expressdesk.tracking.eta import (
+        delivery_after_outlet_arrival,
+        estimate_from_hub,
+        estimate_from_pickup,
+    )
+    from expressdesk.tracking.repository import network_snapshot
+
+    tz = ZoneInfo(settings.timezone)
+    network = network_snapshot(session)
+    here = network.by_id.get(waybill.current_facility_id or 0)
+    dest = network.by_id.get(waybill.dest_facility_id or 0)
+    dest_hub = dest.hub_id if dest else None
+    found: datetime | None = None
+    if here is not None and dest is not None and here.id == dest.id:
+        found = delivery_after_outlet_arrival(now, tz)
+    elif here is not None and here.type is FacilityType.HUB and dest_hub is not None:
+        found = estimate_from_hub(now, here.id, dest_hub, network.planner, tz)
+    elif here is not None:
+        found = estimate_from_pickup(now, here.hub_id, dest_hub, network.planner, tz)
+    return found or now + timedelta(days=1)
+
+
 def on_problems(
     session: Session, problems: Sequence[Problem], event: Event, now: datetime,
     settings: Settings | None,
@@ -86,14 +113,19 @@ def on_problems(
         to_webhooks(box, waybill, event, f"{problem.id}", data)
         delay = problem.type is ProblemType.DELAYED and event is Event.PROBLEM_OPENED
         if delay and settings is not None and rules.number("care.delay_notice") > 0:
-            to_recipient(box, waybill, Event.DELAY_PREDICTED)
+            eta = new_estimate(session, waybill, now, settings)
+            to_recipient(box, waybill, Event.DELAY_PREDICTED, eta=eta)
             customer = session.get(Customer, waybill.customer_id) if waybill.customer_id else None
             values = waybill_values(session, waybill, "zh_CN", settings)
+            values["eta"] = f"{eta.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d %H:%M}"
             _email_to_customer(box, customer, Event.DELAY_PREDICTED,
                                f"email:delay:{waybill.id}", values, waybill.id)  # fmt: skip
-            to_webhooks(
-                box, waybill, Event.ETA_REVISED, f"delay:{problem.id}", waybill_data(waybill)
-            )
+            old = waybill.estimated_delivery_at
+            data = waybill_data(waybill) | {
+                "estimated_delivery": eta.isoformat(),
+                "previous_estimate": old.isoformat() if old else None,
+            }
+            to_webhooks(box, waybill, Event.ETA_REVISED, f"delay:{problem.id}", data)
     box.flush()
 
 

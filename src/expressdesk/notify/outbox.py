@@ -269,15 +269,23 @@ def recipient_locale(waybill: Waybill) -> str:
     return "zh_CN"
 
 
-def to_recipient(box: Outbox, waybill: Waybill, event: Event,
-                 change: StatusChange | None = None) -> None:  # fmt: skip
+def to_recipient(
+    box: Outbox,
+    waybill: Waybill,
+    event: Event,
+    change: StatusChange | None = None,
+    eta: datetime | None = None,
+) -> None:
     """A milestone SMS to the recipient, once per waybill and event."""
     locale = recipient_locale(waybill)
     template = box.template(event, "sms", locale)
     assert box.settings is not None
     if template is None:
         return
-    _, body = render(template, waybill_values(box.session, waybill, locale, box.settings, change))
+    values = waybill_values(box.session, waybill, locale, box.settings, change)
+    if eta is not None:  # a revised estimate (a predicted delay)
+        values["eta"] = f"{eta.astimezone(ZoneInfo(box.settings.timezone)):%Y-%m-%d %H:%M}"
+    _, body = render(template, values)
     box.add(
         key=f"sms:{event.value}:{waybill.id}", channel="sms", event=event,
         recipient=waybill.recipient_phone, body=body, locale=locale, waybill_id=waybill.id,

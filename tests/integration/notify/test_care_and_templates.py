@@ -63,6 +63,14 @@ def test_a_predicted_delay_is_told_to_recipient_and_shipper_before_anyone_calls(
     sms = [m for m in outbox(session, channel="sms") if m.event == "delay_predicted"]
     mail = [m for m in outbox(session, channel="email") if m.event == "delay_predicted"]
     assert len(sms) == 1 and number in sms[0].body and sms[0].recipient == "13912345678"
+    # The new estimate is planned from where the parcel is now, not the one it already missed.
+    import re
+    from zoneinfo import ZoneInfo
+
+    found = re.search(r"新的预计时间(\d{4}-\d{2}-\d{2} \d{2}:\d{2})", sms[0].body)
+    assert found, sms[0].body
+    local_now = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert found.group(1) > local_now
     assert len(mail) == 1 and mail[0].recipient == "it@shop-c1.example"
     assert "/unsubscribe/" in mail[0].body
     # Switched off by an admin: the next delayed parcel tells no one.

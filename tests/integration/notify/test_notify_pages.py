@@ -68,6 +68,9 @@ def test_a_shipper_sees_only_their_webhooks_and_a_parcel_page_lists_its_messages
     client.cookies.clear()
     login(client, "shipper_c2")
     assert receiver.url not in client.get("/webhooks").text
+    by_customer = client.get("/api/v1/messages?customer=C1", headers=world.headers("agent")).json()
+    assert {m["event"] for m in by_customer} >= {"picked_up", "status_changed"}
+    assert client.get("/api/v1/messages?customer=C2", headers=world.headers("agent")).json() == []
     client.cookies.clear()
     login(client, "agent")
     waybill_page = client.get(f"/waybills/{mine}").text
