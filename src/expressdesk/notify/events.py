@@ -257,4 +257,4 @@ def care_sweep(session: Session, now: datetime, settings: Settings) -> int:
             values = waybill_values(session, first, "zh_CN", settings)
             _email_to_customer(box, customer, Event.FIRST_SHIPMENT_THANKS,
                                f"thanks:{customer.id}", values, first.id)  # fmt: skip
-    return len(box.flush())
+    return box.flush()

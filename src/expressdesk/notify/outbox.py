@@ -14,7 +14,7 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
@@ -110,7 +110,7 @@ class Outbox:
         self.session = session
         self.settings = settings
         self.now = now
-        self.drafts: list[OutboxMessage] = []
+        self.drafts: list[dict[str, Any]] = []
         self._templates: dict[tuple[str, str, str], Template] | None = None
         self._subs: dict[int, list[WebhookSubscription]] = {}
 
@@ -149,30 +149,32 @@ class Outbox:
         customer_id: int | None = None,
         ticket_id: int | None = None,
         subscription_id: int | None = None,
-    ) -> OutboxMessage:
+    ) -> None:
         due = self.now
         if channel == "sms":
             assert self.settings is not None, "an SMS needs the settings (quiet hours)"
             due = quiet_hours(self.settings).next_allowed(self.now)  # no SMS at night
-        message = OutboxMessage(
-            key=key, channel=channel, event=event.value, recipient=recipient,
-            subscription_id=subscription_id, waybill_id=waybill_id, customer_id=customer_id,
-            ticket_id=ticket_id, locale=locale, subject=subject, body=body,
-            payload=payload or {}, status="pending", attempts=0, next_attempt_at=due,
-            last_error="", created_at=self.now,
+        self.drafts.append(
+            {
+                "key": key, "channel": channel, "event": event.value, "recipient": recipient,
+                "subscription_id": subscription_id, "waybill_id": waybill_id,
+                "customer_id": customer_id, "ticket_id": ticket_id, "locale": locale,
+                "subject": subject, "body": body, "payload": payload or {}, "status": "pending",
+                "attempts": 0, "next_attempt_at": due, "last_error": "", "created_at": self.now,
+                "sent_at": None,
+            }
         )  # fmt: skip
-        self.drafts.append(message)
-        return message
 
-    def flush(self) -> list[OutboxMessage]:
-        """Write the drafts: a key already in the outbox is dropped (once-only); a recipient who
-        opted out, or no address, gives a ``skipped`` row (visible on the pages)."""
+    def flush(self) -> int:
+        """Write the drafts (one multi-row insert): a key already in the outbox is dropped
+        (once-only); a recipient who opted out, or no address, gives a ``skipped`` row (visible
+        on the pages). Returns how many rows were written."""
         drafts, self.drafts = self.drafts, []
-        unique: dict[str, OutboxMessage] = {}
+        unique: dict[str, dict[str, Any]] = {}
         for d in drafts:
-            unique.setdefault(d.key, d)
+            unique.setdefault(d["key"], d)
         if not unique:
-            return []
+            return 0
         keys = list(unique)
         existing: set[str] = set()
         for i in range(0, len(keys), 500):
@@ -181,7 +183,9 @@ class Outbox:
                 self.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))
             )
         fresh = [m for k, m in unique.items() if k not in existing]
-        addresses = {m.recipient for m in fresh if m.channel in ("sms", "email") and m.recipient}
+        addresses = {
+            m["recipient"] for m in fresh if m["channel"] in ("sms", "email") and m["recipient"]
+        }
         out: set[tuple[str, str]] = set()
         if addresses:
             rows = self.session.execute(
@@ -189,29 +193,43 @@ class Outbox:
             )
             out = {(a, c) for a, c in rows}
         for m in fresh:
-            if not m.recipient:
-                m.status, m.last_error = "skipped", "no address to send to"
-            elif (m.recipient, m.channel) in out:
-                m.status, m.last_error = "skipped", "the recipient opted out"
-        self.session.add_all(fresh)
-        return fresh
+            if not m["recipient"]:
+                m["status"], m["last_error"] = "skipped", "no address to send to"
+            elif (m["recipient"], m["channel"]) in out:
+                m["status"], m["last_error"] = "skipped", "the recipient opted out"
+        if fresh:
+            self.session.execute(insert(OutboxMessage), fresh)
+        return len(fresh)
 
 
-def enqueue(
-    session: Session, *, now: datetime, settings: Settings, **fields: Any
-) -> OutboxMessage | None:
+def enqueue(session: Session, *, now: datetime, settings: Settings, **fields: Any) -> bool:
     """One message in the outbox unless one with its key is there already."""
     box = Outbox(session, settings, now)
     box.add(**fields)
-    written = box.flush()
-    return written[0] if written else None
+    return box.flush() == 1
+
+
+# What a parcel's messages use of it.
+MESSAGE_COLUMNS = (
+    Waybill.id,
+    Waybill.number,
+    Waybill.order_ref,
+    Waybill.status,
+    Waybill.sub_status,
+    Waybill.estimated_delivery_at,
+    Waybill.customer_id,
+    Waybill.sender_name,
+    Waybill.recipient_phone,
+)
+# A Waybill, or a row of MESSAGE_COLUMNS (both answer the attributes used here).
+WaybillLike = Any
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%Y-%m-%d}" if moment else ""
 
 
-def waybill_values(session: Session, waybill: Waybill, locale: str, settings: Settings,
+def waybill_values(session: Session, waybill: WaybillLike, locale: str, settings: Settings,
                    change: StatusChange | None = None) -> dict[str, str]:  # fmt: skip
     """The placeholders a waybill's message can use."""
     tz = ZoneInfo(settings.timezone)
@@ -252,7 +270,7 @@ def webhook_payload(key: str, event: Event, now: datetime, data: dict[str, Any])
     }
 
 
-def to_webhooks(box: Outbox, waybill: Waybill, event: Event, unique: str,
+def to_webhooks(box: Outbox, waybill: WaybillLike, event: Event, unique: str,
                 data: dict[str, Any]) -> None:  # fmt: skip
     """The event to every subscription of the waybill's shipper that wants it."""
     for sub in box.subscriptions(waybill.customer_id, event):
@@ -264,14 +282,14 @@ def to_webhooks(box: Outbox, waybill: Waybill, event: Event, unique: str,
         )  # fmt: skip
 
 
-def recipient_locale(waybill: Waybill) -> str:
+def recipient_locale(waybill: WaybillLike) -> str:
     # Chinese recipients by default; a foreign number or address would change this.
     return "zh_CN"
 
 
 def to_recipient(
     box: Outbox,
-    waybill: Waybill,
+    waybill: WaybillLike,
     event: Event,
     change: StatusChange | None = None,
     eta: datetime | None = None,
@@ -293,7 +311,7 @@ def to_recipient(
     )  # fmt: skip
 
 
-def waybill_data(waybill: Waybill) -> dict[str, Any]:
+def waybill_data(waybill: WaybillLike) -> dict[str, Any]:
     """What a webhook says about a parcel."""
     eta = waybill.estimated_delivery_at
     return {
@@ -313,14 +331,19 @@ def on_status_changes(
         return
     box = Outbox(session, settings, now)
     ids = [c.waybill_id for c in changes]
-    # Fresh rows: ingestion has just updated their state with a Core UPDATE.
-    query = select(Waybill).where(Waybill.id.in_(ids)).execution_options(populate_existing=True)
-    waybills = {w.id: w for w in session.scalars(query)}
+    # Columns only (a hot path), read after ingestion's Core UPDATE of the parcels' state.
+    waybills = {
+        w.id: w for w in session.execute(select(*MESSAGE_COLUMNS).where(Waybill.id.in_(ids)))
+    }
     for change in changes:
         waybill = waybills[change.waybill_id]
         milestone = MILESTONES.get(change.new)
         if milestone is not None and change.final:
             to_recipient(box, waybill, milestone, change)
+        if not box.subscriptions(waybill.customer_id, Event.STATUS_CHANGED) and not (
+            milestone and box.subscriptions(waybill.customer_id, milestone)
+        ):
+            continue  # nobody subscribed: no payload to build
         data = waybill_data(waybill) | {
             "status": change.new.value,
             "previous_status": change.old.value,
