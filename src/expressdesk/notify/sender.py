@@ -63,7 +63,7 @@ def default_channels(settings: Settings) -> ChannelFactory:
     return make
 
 
-def _due(session: Session, now: datetime, limit: int) -> list[int]:
+def _due(session: Session, now: datetime, limit: int, settings: Settings) -> list[int]:
     query = (
         select(OutboxMessage.id)
         .where(
@@ -73,6 +73,8 @@ def _due(session: Session, now: datetime, limit: int) -> list[int]:
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if not settings.smtp_host:  # no mail server configured: e-mail waits in the outbox
+        query = query.where(OutboxMessage.channel != "email")
     return list(session.scalars(query))
 
 
@@ -198,7 +200,7 @@ def deliver_due(
     make = channels or default_channels(settings)
     report = SendReport()
     with factory() as session:
-        due = _due(session, now, limit)
+        due = _due(session, now, limit, settings)
     lease = timedelta(seconds=settings.webhook_timeout_seconds + 60)
     made: dict[str, Channel] = {}
     for message_id in due:

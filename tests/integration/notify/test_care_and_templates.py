@@ -73,6 +73,10 @@ def test_a_predicted_delay_is_told_to_recipient_and_shipper_before_anyone_calls(
     assert found.group(1) > local_now
     assert len(mail) == 1 and mail[0].recipient == "it@shop-c1.example"
     assert "/unsubscribe/" in mail[0].body
+    # No mail server configured: the e-mail waits in the outbox instead of failing.
+    deliver_due(session_factory, settings, clock.now())
+    waiting = next(m for m in outbox(session, channel="email") if m.event == "delay_predicted")
+    assert waiting.status == "pending" and waiting.attempts == 0
     # Switched off by an admin: the next delayed parcel tells no one.
     off = client.put("/api/v1/desk/rules/care.delay_notice", json={"value": "0"},
                      headers=world.headers("admin"))  # fmt: skip
