@@ -120,6 +120,27 @@ def redeliver_submit(
     return RedirectResponse(next, status_code=303)
 
 
+StaffPage = Annotated[User, Depends(PageAllow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
+
+
+@router.get("/customers/{code}/messages")
+def customer_messages_page(
+    code: Annotated[str, Path(max_length=24)],
+    request: Request,
+    user: StaffPage,
+    session: SessionDep,
+) -> Response:
+    """Every message sent, pending or failed for one customer account, with the reason."""
+    from expressdesk.desk import repository as desk_repository
+
+    customer = desk_repository.customer_by_code(session, code)
+    if customer is None:
+        context = {"error": {"detail": f"customer {code} not found", "problems": []}, "status": 404}
+        return render(request, "errors/error.html", context, 404)
+    shown = service.messages(session, customer_id=customer.id, limit=500)
+    return render(request, "notify/messages.html", {"customer": customer, "messages": shown})
+
+
 @router.get("/webhooks")
 def webhooks_page(
     request: Request,

@@ -73,6 +73,11 @@ def test_a_shipper_sees_only_their_webhooks_and_a_parcel_page_lists_its_messages
     assert client.get("/api/v1/messages?customer=C2", headers=world.headers("agent")).json() == []
     client.cookies.clear()
     login(client, "agent")
+    account = client.get("/customers/C1/messages")
+    assert (
+        account.status_code == 200 and "picked_up" in account.text and receiver.url in account.text
+    )
+    assert client.get("/customers/NOPE/messages").status_code == 404
     waybill_page = client.get(f"/waybills/{mine}").text
     messages = waybill_page.split('id="messages"')[1].split("</section>")[0]
     assert "picked_up" in messages and "13912345678" in messages and "status_changed" in messages
