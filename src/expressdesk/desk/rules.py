@@ -275,6 +275,12 @@ DESK_RULES: dict[str, Rule] = {
              description="how long after delivery the survey link is sent"),
         Rule("care.survey_after_ticket", 1, "on/off", "seed 000/001", minimum=0,
              description="1: a resolved ticket's customer gets a satisfaction survey link"),
+        Rule("care.survey_valid_days", 14, "days", COMPANY, minimum=1,
+             description="a survey link can be answered for this many days"),
+        Rule("care.low_csat", 2, "score", COMPANY, minimum=0,
+             description="a satisfaction score (1–5) at or below this opens a follow-up ticket"),
+        Rule("care.low_nps", 3, "score", COMPANY, minimum=-1,
+             description="a recommend score (0–10) at or below this opens a follow-up ticket (-1: never)"),
         Rule("callback.default_minutes", 120, "minutes", COMPANY, minimum=5,
              description="default due time of a call-back promised to a customer"),
     )

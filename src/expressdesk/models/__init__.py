@@ -1,6 +1,6 @@
 """Every table, imported here so Alembic and the tests see the whole schema."""
 
-from expressdesk.models.customers import Customer, CustomerContact
+from expressdesk.models.customers import Customer, CustomerContact, SurveyResponse
 from expressdesk.models.desk import (
     Callback,
     Claim,
@@ -64,6 +64,7 @@ __all__ = [
     "ScanEvent",
     "Search",
     "SearchStep",
+    "SurveyResponse",
     "Ticket",
     "TicketAttachment",
     "TicketEntry",

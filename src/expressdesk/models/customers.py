@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expressdesk.db import Base
@@ -49,3 +49,26 @@ class CustomerContact(Base):
     title: Mapped[str] = mapped_column(String(50), default="")
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class SurveyResponse(Base):
+    """One answer to a satisfaction survey, after a delivery or a resolved ticket. At most one
+    per survey (the unique key), attributed to the courier, outlet and customer it is about."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # waybill, ticket
+    subject_id: Mapped[int] = mapped_column(Integer)
+    waybill_id: Mapped[int | None] = mapped_column(ForeignKey("waybills.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    courier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    csat: Mapped[int] = mapped_column(Integer)  # 1–5
+    nps: Mapped[int] = mapped_column(Integer)  # 0–10
+    comment: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    answered_at: Mapped[datetime] = mapped_column(index=True)
+    follow_up_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expressdesk.db import Base
@@ -17,9 +27,29 @@ class OutboxMessage(Base):
     it; the worker sends it. ``key`` makes a message once-only (per event, channel, recipient)."""
 
     __tablename__ = "outbox"
+    # Partial indexes: a message leaves the worker's index once sent, and only webhook and
+    # ticket messages enter theirs (the scan path writes many SMS rows; each index costs).
     __table_args__ = (
-        Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_subscription_waybill", "subscription_id", "waybill_id", "id"),
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=text("status IN ('pending', 'failed', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'failed', 'sending')"),
+        ),
+        Index(
+            "ix_outbox_subscription_waybill",
+            "subscription_id",
+            "waybill_id",
+            "id",
+            sqlite_where=text("subscription_id IS NOT NULL"),
+            postgresql_where=text("subscription_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_outbox_ticket",
+            "ticket_id",
+            sqlite_where=text("ticket_id IS NOT NULL"),
+            postgresql_where=text("ticket_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +60,7 @@ class OutboxMessage(Base):
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscriptions.id"))
     waybill_id: Mapped[int | None] = mapped_column(ForeignKey("waybills.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")

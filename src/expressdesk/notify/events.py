@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -44,9 +43,11 @@ def care(session: Session) -> DeskRules:
     return DeskRules.of({r.key: r.value for r in session.scalars(select(DeskRuleValue))})
 
 
-def survey_link(settings: Settings, kind: str, ident: int) -> str:
-    """A tokenized link to the satisfaction survey (answered on the survey page)."""
-    token = URLSafeSerializer(settings.secret_key, salt="expressdesk-survey").dumps([kind, ident])
+def survey_link(settings: Settings, kind: str, ident: int, now: datetime) -> str:
+    """A tokenized link to the satisfaction survey (answered on the survey page; it expires)."""
+    from expressdesk.customers.surveys import survey_token
+
+    token = survey_token(settings, kind, ident, now)
     return f"{settings.public_base_url.rstrip('/')}/survey/{token}"
 
 
@@ -194,7 +195,7 @@ def on_ticket_resolved(session: Session, ticket: Ticket, now: datetime, settings
     if care(session).number("care.survey_after_ticket") <= 0:
         return
     box = Outbox(session, settings, now)
-    link = survey_link(settings, "ticket", ticket.id)
+    link = survey_link(settings, "ticket", ticket.id, now)
     values = {"ticket": ticket.number, "survey_url": link, "waybill": ""}
     if ticket.contact_email:
         template = box.template(Event.SURVEY, "email", ticket.locale)
@@ -235,7 +236,7 @@ def care_sweep(session: Session, now: datetime, settings: Settings) -> int:
             if template is None:
                 break
             values = {
-                "survey_url": survey_link(settings, "waybill", waybill.id),
+                "survey_url": survey_link(settings, "waybill", waybill.id, now),
                 "waybill": waybill.number,
             }
             box.add(key=f"survey:waybill:{waybill.id}:sms", channel="sms", event=Event.SURVEY,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.config import Settings
@@ -67,7 +67,7 @@ def _due(session: Session, now: datetime, limit: int, settings: Settings) -> lis
     query = (
         select(OutboxMessage.id)
         .where(
-            or_(OutboxMessage.status.in_(WAITING), OutboxMessage.status == "sending"),
+            OutboxMessage.status.in_(("pending", "failed", "sending")),  # the partial index
             OutboxMessage.next_attempt_at <= now,
         )
         .order_by(OutboxMessage.id)

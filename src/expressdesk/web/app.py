@@ -186,6 +186,8 @@ def create_app(
 ) -> FastAPI:
     """A configured ExpressDesk application (nothing happens at import time)."""
     from expressdesk.customers.api import router as customers_router
+    from expressdesk.customers.views import api_router as surveys_router
+    from expressdesk.customers.views import router as survey_pages
     from expressdesk.desk.api import desk_router
     from expressdesk.desk.api import router as tickets_router
     from expressdesk.desk.views import router as desk_pages
@@ -236,6 +238,7 @@ def create_app(
         tickets_router,
         desk_router,
         notify_router,
+        surveys_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -258,6 +261,7 @@ def create_app(
     app.include_router(problem_pages)
     app.include_router(desk_pages)
     app.include_router(notify_pages)
+    app.include_router(survey_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
