@@ -349,6 +349,7 @@ def worker(
     import signal
     import threading
 
+    from expressdesk.customers import service as customer_service
     from expressdesk.desk import jobs as desk_jobs
     from expressdesk.notify.events import care_sweep
     from expressdesk.notify.sender import deliver_due
@@ -395,6 +396,8 @@ def worker(
                 with unit_of_work(factory) as session:
                     desk = desk_jobs.run(session, settings, now)
                     care_sweep(session, now, settings)
+                    if customer_service.tiers_due(session, now):  # the 80/20 rule, daily
+                        customer_service.recompute_tiers(session, now)
                 if desk.total or once:
                     console.print(
                         f"{now:%Y-%m-%d %H:%M:%S} desk: {desk.warned} warnings, "

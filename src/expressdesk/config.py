@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(default=30, ge=1, le=10_000)
     notify_interval_seconds: float = Field(default=5, ge=0.1, le=3600)
 
+    # Churn warning: an account whose last week fell by this share against its trailing
+    # 13-week average (and that averaged at least the minimum a week) is on the watch list.
+    churn_drop_share: float = Field(default=0.5, gt=0, le=1)
+    churn_min_weekly: float = Field(default=5, ge=0)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and (

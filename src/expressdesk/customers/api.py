@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
+from pydantic import BaseModel, Field
 
 from expressdesk.customers import service
 from expressdesk.customers.schemas import CustomerCreate, CustomerOut
 from expressdesk.enums import Role
 from expressdesk.models import User
-from expressdesk.web.deps import Allow, AnyUser, ClockDep, Offset, SessionDep, StaffUser
+from expressdesk.web.deps import (
+    Allow,
+    AnyUser,
+    ClockDep,
+    Offset,
+    SessionDep,
+    SettingsDep,
+    StaffUser,
+)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 AccountManager = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
@@ -33,6 +42,40 @@ def list_customers(
 ) -> list[CustomerOut]:
     """Customer accounts, by code."""
     return [CustomerOut.model_validate(c) for c in service.list_customers(session, limit, offset)]
+
+
+Supervisor = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR))]
+
+
+class LostIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+@router.get("/watch-list")
+def churn_watch_list(
+    user: AccountManager, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> list[dict[str, object]]:
+    """Accounts whose last week fell against their trailing 3-month weekly average."""
+    return service.watch_list(
+        session, clock.now(), settings.churn_drop_share, settings.churn_min_weekly
+    )
+
+
+@router.post("/tiers/recompute")
+def recompute_tiers(user: Supervisor, session: SessionDep, clock: ClockDep) -> dict[str, object]:
+    """Apply the 80/20 rule now (the worker does it daily): key accounts by volume or revenue."""
+    keys = service.recompute_tiers(session, clock.now())
+    return {"key_accounts": len(keys)}
+
+
+@router.post("/{code}/lost")
+def mark_lost(
+    code: Annotated[str, Path(max_length=24)], data: LostIn, user: AccountManager,
+    session: SessionDep, clock: ClockDep,
+) -> dict[str, object]:  # fmt: skip
+    """Record a lost account and why."""
+    customer = service.mark_lost(session, code, data.reason, clock.now())
+    return {"customer": customer.code, "lost_at": customer.lost_at, "reason": customer.lost_reason}
 
 
 @router.get("/{code}", response_model=CustomerOut)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from expressdesk.customers.rules import churn_watch, key_accounts
 from expressdesk.customers.schemas import CustomerCreate
 from expressdesk.enums import Role
 from expressdesk.errors import Conflict, NotFound, ValidationFailed
-from expressdesk.models import Customer, CustomerContact, Facility, User
+from expressdesk.models import Customer, CustomerContact, Facility, User, Waybill
 from expressdesk.waybills.addresses import parse_address
 from expressdesk.waybills.phones import InvalidPhone, normalize_phone
 
@@ -83,3 +84,82 @@ def list_customers(session: Session, limit: int = 100, offset: int = 0) -> list[
             .offset(offset)
         )
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Tiers (the 80/20 rule), the churn watch list, lost accounts
+# ----------------------------------------------------------------------------------------------
+
+TIER_WINDOW = timedelta(days=91)  # "over the last 3 months"
+TRAILING_WEEKS = 13
+
+
+def _volumes(
+    session: Session, since: datetime, until: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    rows = session.execute(
+        select(Waybill.customer_id, func.count(), func.coalesce(func.sum(Waybill.total_fen), 0))
+        .where(
+            Waybill.customer_id.is_not(None),
+            Waybill.created_at >= since,
+            Waybill.created_at < until,
+        )
+        .group_by(Waybill.customer_id)
+    )
+    volume: dict[int, int] = {}
+    revenue: dict[int, int] = {}
+    for customer_id, count, fen in rows:
+        if customer_id is not None:
+            volume[customer_id] = int(count)
+            revenue[customer_id] = int(fen)
+    return volume, revenue
+
+
+def recompute_tiers(session: Session, now: datetime) -> set[int]:
+    """Mark the key accounts of the last 3 months (by volume or revenue); returns their ids."""
+    volume, revenue = _volumes(session, now - TIER_WINDOW, now)
+    keys = key_accounts(volume, revenue)
+    for customer in session.scalars(select(Customer)):
+        customer.tier = "key" if customer.id in keys else "regular"
+        customer.tier_at = now
+    session.flush()
+    return keys
+
+
+def tiers_due(session: Session, now: datetime) -> bool:
+    """True when the tiers were never computed or not in the last day (the worker's schedule)."""
+    last = session.scalar(select(func.max(Customer.tier_at)))
+    return last is None or now - last >= timedelta(days=1)
+
+
+def watch_list(
+    session: Session, now: datetime, drop_share: float, minimum_weekly: float
+) -> list[dict[str, object]]:
+    """Accounts whose weekly volume fell against their trailing 3-month average, with figures."""
+    week_start = now - timedelta(days=7)
+    last_week, _ = _volumes(session, week_start, now)
+    trailing, _ = _volumes(session, week_start - timedelta(weeks=TRAILING_WEEKS), week_start)
+    signals = churn_watch(last_week, trailing, TRAILING_WEEKS, drop_share, minimum_weekly)
+    ids = [s.customer_id for s in signals]
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    out: list[dict[str, object]] = []
+    for s in signals:
+        c = customers[s.customer_id]
+        out.append(
+            {"customer": c.code, "name": c.name, "last_week": s.last_week,
+             "weekly_average": s.weekly_average, "drop": s.drop, "tier": c.tier,
+             "lost": c.lost_at is not None}
+        )  # fmt: skip
+    return out
+
+
+def mark_lost(session: Session, code: str, reason: str, now: datetime) -> Customer:
+    """Record that an account stopped sending, and why (for the analysis seed 001 asks for)."""
+    customer = session.scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        raise NotFound(f"customer '{code}' not found")
+    if len(reason.strip()) < 2:
+        raise ValidationFailed.on("reason", "required", "say why the customer stopped sending")
+    customer.lost_at, customer.lost_reason = now, reason.strip()
+    session.flush()
+    return customer

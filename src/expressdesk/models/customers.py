@@ -31,6 +31,10 @@ class Customer(Base):
     tier: Mapped[str] = mapped_column(String(12), default="regular", server_default="regular")
     # The contract's cap on uninsured claims, as a multiple of the fee (None: company policy).
     claim_cap_multiple: Mapped[str | None] = mapped_column(String(12))
+    tier_at: Mapped[datetime | None]  # when the 80/20 rule last ran
+    # A lost account (seed 001: follow up and analyse why customers stop).
+    lost_at: Mapped[datetime | None]
+    lost_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
 
     contacts: Mapped[list[CustomerContact]] = relationship(
