@@ -14,7 +14,7 @@ from expressdesk.enums import Role
 from expressdesk.errors import AppError, ValidationFailed
 from expressdesk.models import User
 from expressdesk.web.deps import Allow, ClockDep, OptionalUser, SessionDep, SettingsDep
-from expressdesk.web.pages import page_locale, render, require_csrf
+from expressdesk.web.pages import PageAllow, page_locale, render, require_csrf
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/surveys", tags=["satisfaction"])
@@ -79,6 +79,30 @@ def survey_submit(
                    "form": {"csat": csat, "nps": nps, "comment": comment}}  # fmt: skip
         return _page(request, user, context, exc.status_code)
     return _page(request, user, {"done": True})
+
+
+StaffPage = Annotated[User, Depends(PageAllow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
+
+
+@router.get("/customers/{code}")
+def customer_page(
+    code: Annotated[str, Path(max_length=24)],
+    request: Request,
+    user: StaffPage,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """The account: contacts, tier, contracts, and everything that happened with it."""
+    from sqlalchemy import select
+
+    from expressdesk.customers.timeline import account
+    from expressdesk.models import Customer
+
+    customer = session.scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        context = {"error": {"detail": f"customer {code} not found", "problems": []}, "status": 404}
+        return render(request, "errors/error.html", context, 404)
+    return render(request, "customers/account.html", {"a": account(session, customer, clock.now())})
 
 
 @api_router.get("/results")

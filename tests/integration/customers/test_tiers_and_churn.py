@@ -60,3 +60,32 @@ def test_key_accounts_and_the_churn_watch_list(
     )
     assert client.post("/api/v1/customers/NOPE/lost", json={"reason": "xx"},
                        headers=world.headers("agent")).status_code == 404  # fmt: skip
+
+
+def test_the_account_page_shows_one_timeline_of_everything(
+    client: TestClient, world: World, clock: FixedClock, session: Session, settings: Settings
+) -> None:
+    from tests.support.web_login import login
+    from tests.support.world import waybill_payload
+
+    mine = client.post(
+        "/api/v1/waybills", json=waybill_payload(), headers=world.headers("shipper_c1")
+    ).json()["number"]
+    made = client.post("/api/v1/tickets", headers=world.headers("agent"),
+                       json={"type": "inquiry", "subject": "咨询月结", "customer": "C1"}).json()  # fmt: skip
+    client.post("/api/v1/claims", headers=world.headers("agent"),
+                json={"waybill": mine, "kind": "delay"})  # fmt: skip
+    client.post(
+        "/api/v1/customers/C1/lost", json={"reason": "价格原因"}, headers=world.headers("agent")
+    )
+    login(client, "agent")
+    page = client.get("/customers/C1")
+    assert page.status_code == 200
+    timeline = page.text.split('id="timeline"')[1]
+    for expected in (mine, made["number"], "delay", "价格原因"):
+        assert expected in timeline, expected
+    assert "CT-C1" in page.text  # the contract
+    assert client.get("/customers/NOPE").status_code == 404
+    client.cookies.clear()
+    login(client, "shipper_c1")
+    assert client.get("/customers/C1").status_code == 403
