@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need from the system, when it is missing:
-#   - Chromium (Debian's package) for the browser tests, and CJK fonts so Chinese renders;
+#   - Chromium (Debian's package) for the browser tests, and CJK fonts so Chinese renders in
+#     pages, charts and PDF reports;
 #   - the PostgreSQL server binaries (initdb, pg_ctl) for the PostgreSQL run.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi 'cjk\|wqy' || missing+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -qi 'cjk' || missing+=(fonts-noto-cjk)
+# A TrueType CJK font: the PDF reports embed it (reportlab cannot embed Noto's CFF outlines).
+fc-list 2>/dev/null | grep -qi 'wqy' || missing+=(fonts-wqy-zenhei)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

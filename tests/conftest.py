@@ -77,6 +77,8 @@ def _empty_all_tables(engine: Engine) -> None:
                 text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE")
             )
         else:
+            # customers → users (the account manager) closes a cycle with users → customers.
+            conn.execute(text("UPDATE customers SET account_manager_id = NULL"))
             for table in tables:
                 conn.execute(table.delete())
         conn.execute(

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
@@ -30,6 +31,7 @@ from expressdesk.db import create_db_engine, create_session_factory, unit_of_wor
 from expressdesk.desk.cli import desk_app, mail_app
 from expressdesk.enums import Role
 from expressdesk.errors import AppError
+from expressdesk.reports.cli import reports_app
 
 app = typer.Typer(
     help="ExpressDesk: operations and customer service for an express company.",
@@ -49,6 +51,7 @@ app.add_typer(waybills_app, name="waybills")
 app.add_typer(scans_app, name="scans")
 app.add_typer(desk_app, name="desk")
 app.add_typer(mail_app, name="mail")
+app.add_typer(reports_app, name="reports")
 
 
 console = Console()
@@ -345,7 +348,9 @@ def worker(
     repeatedly failed) every ``EXPRESSDESK_DETECT_INTERVAL_SECONDS``; the desk's sweep (SLA
     warnings, breaches and escalations, late call-backs, searches past their deadline, parcels
     past the complete-delay limit) every ``EXPRESSDESK_DESK_SWEEP_SECONDS``; and sends the
-    outbox (e-mail, SMS, webhooks) every ``EXPRESSDESK_NOTIFY_INTERVAL_SECONDS``."""
+    outbox (e-mail, SMS, webhooks) every ``EXPRESSDESK_NOTIFY_INTERVAL_SECONDS``; rewrites the
+    reports' daily rollup of the last 45 days hourly; and on the first of the month queues each
+    key account's monthly report for e-mail."""
     import signal
     import threading
 
@@ -354,9 +359,11 @@ def worker(
     from expressdesk.notify.events import care_sweep
     from expressdesk.notify.sender import deliver_due
     from expressdesk.problems.detect import LaneTimes, detect, lane_times
+    from expressdesk.reports import mailing, rollup
     from expressdesk.tracking.repository import network_snapshot
 
     settings = _settings()
+    tz = ZoneInfo(settings.timezone)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -398,6 +405,11 @@ def worker(
                     care_sweep(session, now, settings)
                     if customer_service.tiers_due(session, now):  # the 80/20 rule, daily
                         customer_service.recompute_tiers(session, now)
+                with unit_of_work(factory) as session:
+                    if rollup.due(session, now):  # the reports' recent days, hourly
+                        rollup.refresh_recent(session, tz, now)
+                    if mailing.due(now, tz):  # the key accounts' monthly reports
+                        mailing.mail_monthly_reports(session, settings, now)
                 if desk.total or once:
                     console.print(
                         f"{now:%Y-%m-%d %H:%M:%S} desk: {desk.warned} warnings, "

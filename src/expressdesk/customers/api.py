@@ -78,6 +78,35 @@ def mark_lost(
     return {"customer": customer.code, "lost_at": customer.lost_at, "reason": customer.lost_reason}
 
 
+class ManagerIn(BaseModel):
+    username: str | None = Field(default=None, max_length=64)  # null: nobody
+
+
+class NoteIn(BaseModel):
+    body: str = Field(min_length=2, max_length=4000)
+
+
+@router.put("/{code}/account-manager")
+def set_account_manager(
+    code: Annotated[str, Path(max_length=24)], data: ManagerIn, user: Supervisor,
+    session: SessionDep,
+) -> dict[str, object]:  # fmt: skip
+    """Assign the account's manager (客户经理), a supervisor's decision."""
+    customer = service.set_account_manager(session, code, data.username)
+    return {"customer": customer.code, "account_manager": data.username or None}
+
+
+@router.post("/{code}/notes", status_code=status.HTTP_201_CREATED)
+def add_note(
+    code: Annotated[str, Path(max_length=24)], data: NoteIn, user: AccountManager,
+    session: SessionDep, clock: ClockDep,
+) -> dict[str, object]:  # fmt: skip
+    """Add a note to the account's timeline."""
+    note = service.add_note(session, code, user, data.body, clock.now())
+    return {"id": note.id, "customer": code, "body": note.body, "author": user.username,
+            "created_at": note.created_at}  # fmt: skip
+
+
 @router.get("/{code}", response_model=CustomerOut)
 def get_customer(code: str, user: AnyUser, session: SessionDep) -> CustomerOut:
     """One customer account (a shipper sees only their own)."""

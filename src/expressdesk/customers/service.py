@@ -11,7 +11,7 @@ from expressdesk.customers.rules import churn_watch, key_accounts
 from expressdesk.customers.schemas import CustomerCreate
 from expressdesk.enums import Role
 from expressdesk.errors import Conflict, NotFound, ValidationFailed
-from expressdesk.models import Customer, CustomerContact, Facility, User, Waybill
+from expressdesk.models import Customer, CustomerContact, CustomerNote, Facility, User, Waybill
 from expressdesk.waybills.addresses import parse_address
 from expressdesk.waybills.phones import InvalidPhone, normalize_phone
 
@@ -163,3 +163,41 @@ def mark_lost(session: Session, code: str, reason: str, now: datetime) -> Custom
     customer.lost_at, customer.lost_reason = now, reason.strip()
     session.flush()
     return customer
+
+
+def _account(session: Session, code: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        raise NotFound(f"customer '{code}' not found")
+    return customer
+
+
+def set_account_manager(session: Session, code: str, username: str | None) -> Customer:
+    """Assign the staff member who looks after the account (客户经理), or nobody."""
+    customer = _account(session, code)
+    if not username:
+        customer.account_manager_id = None
+    else:
+        manager = session.scalar(select(User).where(User.username == username))
+        if manager is None or not manager.is_active:
+            raise ValidationFailed.on("username", "exists", f"no active user '{username}'")
+        if manager.role not in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT):
+            raise ValidationFailed.on("username", "role", "an account manager is a desk agent, "
+                                      "a supervisor or an administrator")  # fmt: skip
+        customer.account_manager_id = manager.id
+    session.flush()
+    return customer
+
+
+def add_note(session: Session, code: str, author: User, body: str, now: datetime) -> CustomerNote:
+    """A note on the account's timeline (a visit, a call, a promise made)."""
+    customer = _account(session, code)
+    text = body.strip()
+    if len(text) < 2:
+        raise ValidationFailed.on("body", "required", "write the note (2 characters or more)")
+    if len(text) > 4000:
+        raise ValidationFailed.on("body", "max_length", "at most 4,000 characters")
+    note = CustomerNote(customer_id=customer.id, author_id=author.id, body=text, created_at=now)
+    session.add(note)
+    session.flush()
+    return note

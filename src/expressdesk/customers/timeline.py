@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from expressdesk.models import (
     Claim,
     Customer,
+    CustomerNote,
     OutboxMessage,
     Problem,
     RateCard,
     SurveyResponse,
     Ticket,
+    User,
     Waybill,
 )
 
@@ -24,7 +26,7 @@ from expressdesk.models import (
 @dataclass(frozen=True)
 class Moment:
     at: datetime
-    kind: str  # waybill, problem, ticket, claim, message, survey
+    kind: str  # waybill, problem, ticket, claim, message, survey, note, lost
     text: str
     link: str | None = None
 
@@ -35,6 +37,7 @@ class Account:
     contracts: list[RateCard]
     waybills_90d: int
     moments: list[Moment]
+    manager: User | None = None
 
 
 def account(session: Session, customer: Customer, now: datetime, limit: int = 60) -> Account:
@@ -91,6 +94,11 @@ def account(session: Session, customer: Customer, now: datetime, limit: int = 60
         .order_by(SurveyResponse.answered_at.desc()).limit(limit)
     ):  # fmt: skip
         moments.append(Moment(s.answered_at, "survey", f"{s.csat}/5 · {s.nps}/10 · {s.comment}"))
+    for note, author in session.execute(
+        select(CustomerNote, User.display_name).outerjoin(User, User.id == CustomerNote.author_id)
+        .where(CustomerNote.customer_id == cid).order_by(CustomerNote.id.desc()).limit(limit)
+    ):  # fmt: skip
+        moments.append(Moment(note.created_at, "note", f"{author or '—'}: {note.body}"))
     if customer.lost_at is not None:
         moments.append(Moment(customer.lost_at, "lost", customer.lost_reason))
     moments.sort(key=lambda m: m.at, reverse=True)
@@ -100,4 +108,7 @@ def account(session: Session, customer: Customer, now: datetime, limit: int = 60
         )
     )
     contracts = list(session.scalars(select(RateCard).where(RateCard.customer_id == cid)))
-    return Account(customer, contracts, int(volume or 0), moments)
+    manager = (
+        session.get(User, customer.account_manager_id) if customer.account_manager_id else None
+    )
+    return Account(customer, contracts, int(volume or 0), moments, manager)

@@ -93,6 +93,11 @@ def customer_page(
     clock: ClockDep,
 ) -> Response:
     """The account: contacts, tier, contracts, and everything that happened with it."""
+    return _account_page(request, session, code, clock.now())
+
+
+def _account_page(request: Request, session: Any, code: str, now: Any, error: str = "",
+                  status: int = 200) -> Response:  # fmt: skip
     from sqlalchemy import select
 
     from expressdesk.customers.timeline import account
@@ -102,7 +107,56 @@ def customer_page(
     if customer is None:
         context = {"error": {"detail": f"customer {code} not found", "problems": []}, "status": 404}
         return render(request, "errors/error.html", context, 404)
-    return render(request, "customers/account.html", {"a": account(session, customer, clock.now())})
+    staff = session.scalars(select(User).where(
+        User.role.in_([Role.ADMIN, Role.SUPERVISOR, Role.AGENT]), User.is_active.is_(True)
+    ).order_by(User.username)).all()  # fmt: skip
+    context = {"a": account(session, customer, now), "staff": staff, "error": error}
+    return render(request, "customers/account.html", context, status)
+
+
+@router.post("/customers/{code}/notes")
+def account_note(
+    code: Annotated[str, Path(max_length=24)], request: Request, user: StaffPage,
+    session: SessionDep, clock: ClockDep, body: Annotated[str, Form(max_length=4000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Add a note to the account's timeline from its page."""
+    from fastapi.responses import RedirectResponse
+
+    from expressdesk.customers import service
+
+    require_csrf(request, csrf_token)
+    try:
+        service.add_note(session, code, user, body, clock.now())
+        session.commit()
+    except AppError as exc:
+        session.rollback()
+        return _account_page(request, session, code, clock.now(), exc.message, exc.status_code)
+    return RedirectResponse(f"/customers/{code}", status_code=303)
+
+
+SupervisorPage = Annotated[User, Depends(PageAllow(Role.ADMIN, Role.SUPERVISOR))]
+
+
+@router.post("/customers/{code}/manager")
+def account_manager(
+    code: Annotated[str, Path(max_length=24)], request: Request, user: SupervisorPage,
+    session: SessionDep, clock: ClockDep, username: Annotated[str, Form(max_length=64)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Assign the account manager from the account's page."""
+    from fastapi.responses import RedirectResponse
+
+    from expressdesk.customers import service
+
+    require_csrf(request, csrf_token)
+    try:
+        service.set_account_manager(session, code, username.strip() or None)
+        session.commit()
+    except AppError as exc:
+        session.rollback()
+        return _account_page(request, session, code, clock.now(), exc.message, exc.status_code)
+    return RedirectResponse(f"/customers/{code}", status_code=303)
 
 
 @api_router.get("/results")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from expressdesk.config import Settings
 from expressdesk.demo import data
 from expressdesk.demo.desk import load_demo_desk
+from expressdesk.demo.pickups import load_demo_pickups
 from expressdesk.demo.problems import count_problems, load_demo_problems
 from expressdesk.demo.scans import load_demo_scans
 from expressdesk.enums import FacilityType, Product, Role, TransportMode
@@ -229,6 +231,7 @@ def load_demo(
     summary.waybills = _waybills(
         session, settings, now, rng, names, customers, outlets, waybills, progress
     )
+    load_demo_pickups(session, now, rng, ZoneInfo(settings.timezone))
     summary.scans = load_demo_scans(session, settings, now, rng)
     load_demo_problems(session, settings, now, rng)
     summary.problems = count_problems(session)

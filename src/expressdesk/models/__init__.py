@@ -1,6 +1,6 @@
 """Every table, imported here so Alembic and the tests see the whole schema."""
 
-from expressdesk.models.customers import Customer, CustomerContact, SurveyResponse
+from expressdesk.models.customers import Customer, CustomerContact, CustomerNote, SurveyResponse
 from expressdesk.models.desk import (
     Callback,
     Claim,
@@ -27,7 +27,9 @@ from expressdesk.models.notify import (
     OutboxMessage,
     WebhookSubscription,
 )
+from expressdesk.models.pickups import Pickup
 from expressdesk.models.problems import OutletMessage, Problem, ProblemAction, ProblemPhoto
+from expressdesk.models.reports import DailyStat, ReportMailing, RollupDay
 from expressdesk.models.staff import ApiToken, User, WebSession
 from expressdesk.models.tracking import ScanEvent
 from expressdesk.models.waybills import (
@@ -44,6 +46,8 @@ __all__ = [
     "Claim",
     "Customer",
     "CustomerContact",
+    "CustomerNote",
+    "DailyStat",
     "DeliveryArea",
     "DeliveryAttempt",
     "DeskDay",
@@ -55,11 +59,14 @@ __all__ = [
     "OptOut",
     "OutboxMessage",
     "OutletMessage",
+    "Pickup",
     "Problem",
     "ProblemAction",
     "ProblemPhoto",
     "RateCard",
     "RateCardPrice",
+    "ReportMailing",
+    "RollupDay",
     "RouteSchedule",
     "ScanEvent",
     "Search",

@@ -35,6 +35,10 @@ class Customer(Base):
     # A lost account (seed 001: follow up and analyse why customers stop).
     lost_at: Mapped[datetime | None]
     lost_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The staff member who looks after the account (客户经理) and receives its warnings.
+    account_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True), index=True
+    )
     created_at: Mapped[datetime]
 
     contacts: Mapped[list[CustomerContact]] = relationship(
@@ -76,3 +80,16 @@ class SurveyResponse(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     answered_at: Mapped[datetime] = mapped_column(index=True)
     follow_up_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+
+class CustomerNote(Base):
+    """A note on an account by the staff (a visit, a call, a promise made): part of its
+    timeline, never edited, only added to."""
+
+    __tablename__ = "customer_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

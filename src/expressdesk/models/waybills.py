@@ -33,6 +33,8 @@ class Waybill(Base):
         Index("ix_waybills_customer_created", "customer_id", "created_at"),
         # The stalled-parcel detector: parcels of a status whose last scan is old.
         Index("ix_waybills_status_last_event", "status", "last_event_at"),
+        # The reports' daily rollup reads one pickup day at a time.
+        Index("ix_waybills_picked_up_at", "picked_up_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +99,8 @@ class Waybill(Base):
     anomaly_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     picked_up_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # The first arrival at the destination outlet (arrival punctuality, 到车及时率).
+    dest_arrived_at: Mapped[datetime | None]
     promised_by: Mapped[datetime | None]
     estimated_delivery_at: Mapped[datetime | None] = mapped_column(index=True)
 

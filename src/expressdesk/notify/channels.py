@@ -61,6 +61,14 @@ class SmtpChannel:
             mail["In-Reply-To"] = mail["References"] = message.payload["in_reply_to"]
         mail[EVENT_ID_HEADER] = message.key
         mail.set_content(message.body)
+        # Files written under the data directory with the message (a monthly report's PDF).
+        for item in message.payload.get("attachments", []):
+            path = (Path(s.data_dir) / item["path"]).resolve()
+            if not path.is_relative_to(Path(s.data_dir).resolve()) or not path.exists():
+                return Outcome(False, None, f"attachment {item['path']} is missing")
+            maintype, _, subtype = item.get("content_type", "application/pdf").partition("/")
+            mail.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                                filename=item.get("filename", path.name))  # fmt: skip
         start = time.monotonic()
         try:
             smtp: smtplib.SMTP

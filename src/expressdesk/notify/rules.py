@@ -31,6 +31,7 @@ class Event(StrEnum):
     FIRST_SHIPMENT_THANKS = "first_shipment_thanks"
     SURVEY = "survey"
     SUBSCRIPTION_DISABLED = "subscription_disabled"
+    MONTHLY_REPORT = "monthly_report"
 
 
 # Events a shipper may subscribe a webhook to (issue 6's list).

@@ -92,6 +92,7 @@ WAYBILL_STATE_COLUMNS = (
     Waybill.picked_up_at,
     Waybill.promised_by,
     Waybill.estimated_delivery_at,
+    Waybill.dest_arrived_at,
     Waybill.origin_facility_id,
     Waybill.dest_facility_id,
     Waybill.dest_area_id,
@@ -252,7 +253,7 @@ def update_anomalies(session: Session, changes: list[dict[str, Any]]) -> None:
 STATE_FIELDS = (
     "status", "sub_status", "status_reason", "status_at", "current_facility_id", "last_event_key",
     "last_event_at", "attempts", "anomaly_count", "delivered_at", "picked_up_at", "promised_by",
-    "estimated_delivery_at",
+    "estimated_delivery_at", "dest_arrived_at",
 )  # fmt: skip
 
 
@@ -263,7 +264,7 @@ _STATE_TIMES = frozenset(
 
 _STATE_TYPES = (
     "varchar", "varchar", "varchar", "timestamptz", "int", "varchar", "timestamptz", "int", "int",
-    "timestamptz", "timestamptz", "timestamptz", "timestamptz",
+    "timestamptz", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
 )  # fmt: skip
 
 

@@ -514,7 +514,16 @@ class ScanIngestor:
     ) -> tuple[Any, ...]:
         picked_up_at = waybill.picked_up_at
         promise = waybill.promised_by
+        arrived = waybill.dest_arrived_at
+        dest_id = waybill.dest_facility_id
         for facts in relevant:
+            if (
+                dest_id is not None
+                and facts.facility_id == dest_id
+                and facts.scan_type in (ScanType.ARRIVAL, ScanType.LINEHAUL_UNLOAD)
+                and (arrived is None or facts.event_time < arrived)
+            ):
+                arrived = facts.event_time
             if facts.scan_type is ScanType.PICKUP and (
                 picked_up_at is None or facts.event_time < picked_up_at
             ):
@@ -549,6 +558,7 @@ class ScanIngestor:
             picked_up_at,
             promise,
             eta,
+            arrived,
             waybill.id,
         )
 

@@ -197,6 +197,8 @@ def create_app(
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
     from expressdesk.problems.views import router as problem_pages
+    from expressdesk.reports.views import api_router as reports_router
+    from expressdesk.reports.views import router as report_pages
     from expressdesk.staff.api import router as staff_router
     from expressdesk.staff.views import router as auth_pages
     from expressdesk.tracking.api import router as tracking_router
@@ -239,6 +241,7 @@ def create_app(
         desk_router,
         notify_router,
         surveys_router,
+        reports_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -262,6 +265,7 @@ def create_app(
     app.include_router(desk_pages)
     app.include_router(notify_pages)
     app.include_router(survey_pages)
+    app.include_router(report_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

@@ -89,3 +89,39 @@ def test_the_account_page_shows_one_timeline_of_everything(
     client.cookies.clear()
     login(client, "shipper_c1")
     assert client.get("/customers/C1").status_code == 403
+
+
+def test_an_account_has_a_manager_and_notes_on_its_timeline(
+    client: TestClient, world: World, session: Session
+) -> None:
+    from tests.support.web_login import login
+
+    assigned = client.put("/api/v1/customers/C1/account-manager", json={"username": "agent2"},
+                          headers=world.headers("super"))  # fmt: skip
+    assert assigned.status_code == 200
+    assert client.put("/api/v1/customers/C1/account-manager", json={"username": "agent2"},
+                      headers=world.headers("agent")).status_code == 403  # fmt: skip
+    wrong = client.put("/api/v1/customers/C1/account-manager", json={"username": "courier"},
+                       headers=world.headers("super"))  # fmt: skip
+    assert wrong.status_code == 422 and wrong.json()["problems"][0]["field"] == "username"
+    note = client.post("/api/v1/customers/C1/notes", json={"body": "拜访客户，约定月结对账日为每月5日"},
+                       headers=world.headers("agent"))  # fmt: skip
+    assert note.status_code == 201
+    assert client.post("/api/v1/customers/C1/notes", json={"body": "x"},
+                       headers=world.headers("agent")).status_code == 422  # fmt: skip
+    assert client.post("/api/v1/customers/C1/notes", json={"body": "看看别人的"},
+                       headers=world.headers("shipper_c1")).status_code == 403  # fmt: skip
+    login(client, "agent")
+    page = client.get("/customers/C1")
+    assert "约定月结对账日" in page.text and world.users["agent2"].display_name in page.text
+    import re
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    added = client.post("/customers/C1/notes", data={"body": "电话回访，客户满意",
+                                                     "csrf_token": token.group(1)},
+                        follow_redirects=False)  # fmt: skip
+    assert added.status_code == 303
+    empty = client.post("/customers/C1/notes", data={"body": " ", "csrf_token": token.group(1)})
+    assert empty.status_code == 422 and "body" in empty.text
+    assert "电话回访" in client.get("/customers/C1").text
