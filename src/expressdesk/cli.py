@@ -358,6 +358,7 @@ def worker(
     from expressdesk.desk import jobs as desk_jobs
     from expressdesk.notify.events import care_sweep
     from expressdesk.notify.sender import deliver_due
+    from expressdesk.pickups.service import sweep_missed
     from expressdesk.problems.detect import LaneTimes, detect, lane_times
     from expressdesk.reports import mailing, rollup
     from expressdesk.tracking.repository import network_snapshot
@@ -403,6 +404,7 @@ def worker(
                 with unit_of_work(factory) as session:
                     desk = desk_jobs.run(session, settings, now)
                     care_sweep(session, now, settings)
+                    missed = sweep_missed(session, now, settings)  # pickups nobody came for
                     if customer_service.tiers_due(session, now):  # the 80/20 rule, daily
                         customer_service.recompute_tiers(session, now)
                 with unit_of_work(factory) as session:
@@ -410,6 +412,10 @@ def worker(
                         rollup.refresh_recent(session, tz, now)
                     if mailing.due(now, tz):  # the key accounts' monthly reports
                         mailing.mail_monthly_reports(session, settings, now)
+                if missed:
+                    console.print(
+                        f"{now:%Y-%m-%d %H:%M:%S} missed pickups sent to the desk: {missed}"
+                    )
                 if desk.total or once:
                     console.print(
                         f"{now:%Y-%m-%d %H:%M:%S} desk: {desk.warned} warnings, "

@@ -31,6 +31,7 @@ class Channel(StrEnum):
     API = "api"
     EMAIL = "email"
     REGULATOR = "regulator"  # an appeal (申诉) forwarded by the postal regulator
+    SYSTEM = "system"  # opened by the system (a missed pickup)
 
 
 class Priority(StrEnum):

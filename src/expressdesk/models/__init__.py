@@ -1,6 +1,12 @@
 """Every table, imported here so Alembic and the tests see the whole schema."""
 
-from expressdesk.models.customers import Customer, CustomerContact, CustomerNote, SurveyResponse
+from expressdesk.models.customers import (
+    AddressBookEntry,
+    Customer,
+    CustomerContact,
+    CustomerNote,
+    SurveyResponse,
+)
 from expressdesk.models.desk import (
     Callback,
     Claim,
@@ -41,6 +47,7 @@ from expressdesk.models.waybills import (
 )
 
 __all__ = [
+    "AddressBookEntry",
     "ApiToken",
     "Callback",
     "Claim",

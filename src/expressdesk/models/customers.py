@@ -93,3 +93,21 @@ class CustomerNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class AddressBookEntry(Base):
+    """A saved sender or recipient of a shipper account (地址簿), reused when creating waybills
+    and booking pickups."""
+
+    __tablename__ = "address_book"
+    __table_args__ = (UniqueConstraint("customer_id", "label", name="uq_address_book_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # sender, recipient
+    label: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(300))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]

@@ -16,7 +16,7 @@ from expressdesk.tracking.access import visibility
 from expressdesk.tracking.query import tracking_view
 from expressdesk.waybills import importer, service
 from expressdesk.waybills.products import PRODUCTS
-from expressdesk.web.deps import ClockDep, SessionDep, SettingsDep
+from expressdesk.web.deps import ClockDep, OptionalUser, SessionDep, SettingsDep
 from expressdesk.web.pages import PageUser, page_locale, render, require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +62,72 @@ def waybill_list(
             "error": error,
         },
     )
+
+
+@router.get("/waybills/labels.pdf")
+def labels_pdf(
+    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep,
+    n: Annotated[list[str] | None, Query(max_length=500)] = None,
+    size: Annotated[str, Query(pattern="^(thermal|a4)$")] = "thermal",
+) -> Response:  # fmt: skip
+    """The labels of the ticked waybills (the list page) or of one (its page), as one PDF."""
+    from zoneinfo import ZoneInfo
+
+    from expressdesk.waybills.labels import label_data, render_labels
+
+    if not n:
+        context = {"status": 422, "error": {"error": "validation_failed",
+                   "detail": "n: tick at least one waybill to print", "problems": []}}  # fmt: skip
+        return render(request, "errors/error.html", context, 422)
+    tz = ZoneInfo(settings.timezone)
+    try:
+        waybills = [service.get_waybill(session, number, user, settings) for number in n]
+    except AppError as exc:
+        context = {"status": exc.status_code, "error": exc.as_dict()}
+        return render(request, "errors/error.html", context, exc.status_code)
+    pdf = render_labels([label_data(w, tz) for w in waybills], size)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="labels.pdf"'})  # fmt: skip
+
+
+@router.get("/quote")
+def quote_page(
+    request: Request, user: OptionalUser, session: SessionDep, clock: ClockDep,
+    origin: Annotated[str, Query(max_length=300)] = "",
+    destination: Annotated[str, Query(max_length=300)] = "",
+    weight_kg: Annotated[str, Query(max_length=10)] = "",
+    length_cm: Annotated[str, Query(max_length=4)] = "",
+    width_cm: Annotated[str, Query(max_length=4)] = "",
+    height_cm: Annotated[str, Query(max_length=4)] = "",
+    product: Annotated[str, Query(max_length=16)] = "standard",
+) -> Response:  # fmt: skip
+    """The public price page: origin, destination, weight, size and product → the list price
+    and the promised delivery (the same rules as billing)."""
+    from pydantic import ValidationError
+
+    from expressdesk.waybills.api import public_quote_out
+    from expressdesk.waybills.schemas import QuoteRequest
+
+    form = {"origin": origin, "destination": destination, "weight_kg": weight_kg,
+            "length_cm": length_cm, "width_cm": width_cm, "height_cm": height_cm,
+            "product": product}  # fmt: skip
+    context: dict[str, Any] = {"form": form, "products": list(PRODUCTS.values())}
+    status = 200
+    if origin or destination or weight_kg:
+        now = clock.now()
+        try:
+            request.app.state.public_limiter.hit(
+                request.client.host if request.client else "unknown", now
+            )
+            fields = {k: v for k, v in form.items() if v}
+            context["quote"] = public_quote_out(session, QuoteRequest.model_validate(fields), now)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "input"
+            context["error"], status = f"{where}: {first['msg']}", 422
+        except AppError as exc:
+            context["error"], status = exc.message, exc.status_code
+    return render(request, "waybills/quote.html", context, status)
 
 
 @router.get("/waybills/import")

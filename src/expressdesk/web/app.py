@@ -81,8 +81,29 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+def _fresh_user(request: Request) -> None:
+    """The page's user after its request's session was rolled back and closed (an error raised
+    in a page): loaded again so the error page can show who is logged in."""
+    from sqlalchemy import inspect
+
+    from expressdesk.models import User
+
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return
+    state = inspect(user)
+    if not (state.detached and state.expired_attributes):
+        return
+    with request.app.state.session_factory() as session:
+        fresh = session.get(User, state.identity[0]) if state.identity else None
+        if fresh is not None:
+            session.expunge(fresh)
+    request.state.user = fresh
+
+
 def _error_response(request: Request, status_code: int, body: dict[str, Any]) -> Response:
     if _wants_html(request):
+        _fresh_user(request)
         return render(
             request, "errors/error.html", {"status": status_code, "error": body}, status_code
         )
@@ -191,9 +212,14 @@ def create_app(
     from expressdesk.desk.api import desk_router
     from expressdesk.desk.api import router as tickets_router
     from expressdesk.desk.views import router as desk_pages
+    from expressdesk.field.views import router as field_pages
     from expressdesk.network.api import router as network_router
     from expressdesk.notify.api import router as notify_router
     from expressdesk.notify.views import router as notify_pages
+    from expressdesk.pickups.api import public_router as public_pickups_router
+    from expressdesk.pickups.api import router as pickups_router
+    from expressdesk.portal.api import router as address_book_router
+    from expressdesk.portal.views import router as portal_pages
     from expressdesk.problems.api import outlets_router
     from expressdesk.problems.api import router as problems_router
     from expressdesk.problems.views import router as problem_pages
@@ -242,6 +268,9 @@ def create_app(
         notify_router,
         surveys_router,
         reports_router,
+        pickups_router,
+        public_pickups_router,
+        address_book_router,
     ):
         api.include_router(router)
     app.include_router(api)
@@ -266,6 +295,8 @@ def create_app(
     app.include_router(notify_pages)
     app.include_router(survey_pages)
     app.include_router(report_pages)
+    app.include_router(field_pages)
+    app.include_router(portal_pages)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

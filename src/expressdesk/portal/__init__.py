@@ -1,0 +1,1 @@
+"""The shipper portal: a shipper's users see and do everything about their own account."""
