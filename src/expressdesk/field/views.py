@@ -24,7 +24,7 @@ from expressdesk.pickups import rules as pickup_rules
 from expressdesk.pickups import service as pickups
 from expressdesk.pickups.schemas import CompleteIn
 from expressdesk.problems.rules import ProblemType
-from expressdesk.tracking.scan_types import FailureReason, SignerType
+from expressdesk.tracking.scan_types import FAILURE_TEXT, SIGNER_TEXT, FailureReason, SignerType
 from expressdesk.web.deps import ClockDep, SessionDep, SettingsDep
 from expressdesk.web.pages import PageAllow, render, require_csrf
 
@@ -74,13 +74,18 @@ def _deliveries(session: Session, courier: User) -> list[Waybill]:
 
 def _courier_page(request: Request, session: Session, user: User, settings: Settings, now: Any,
                   result: dict[str, Any] | None = None, status: int = 200) -> Response:  # fmt: skip
+    from expressdesk.web.pages import page_locale
+
     tz = ZoneInfo(settings.timezone)
     today = now.astimezone(tz).date()
+    zh = page_locale(request, user).startswith("zh")
     context = {
         "pickups": pickups.day_list(session, user, today, tz) if user.role is Role.COURIER else [],
         "deliveries": _deliveries(session, user) if user.role is Role.COURIER else [],
         "result": result, "scan_id": uuid.uuid4().hex, "actions": COURIER_ACTIONS,
-        "signers": list(SignerType), "reasons": list(FailureReason), "today": today,
+        "signers": [(s.value, SIGNER_TEXT[s][0 if zh else 1]) for s in SignerType],
+        "reasons": [(r.value, FAILURE_TEXT[r][0 if zh else 1]) for r in FailureReason],
+        "today": today,
         "kept": pickup_rules.kept_window,
     }  # fmt: skip
     return render(request, "field/courier.html", context, status)
