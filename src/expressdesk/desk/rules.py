@@ -113,6 +113,7 @@ NAMES: dict[StrEnum, tuple[str, str]] = {
     Channel.API: ("接口", "API"),
     Channel.EMAIL: ("邮件", "E-mail"),
     Channel.REGULATOR: ("邮政管理部门转办（申诉）", "Appeal via the postal regulator"),
+    Channel.SYSTEM: ("系统", "System"),
     Priority.URGENT: ("紧急", "Urgent"),
     Priority.HIGH: ("高", "High"),
     Priority.NORMAL: ("普通", "Normal"),

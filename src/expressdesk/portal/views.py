@@ -54,8 +54,8 @@ def portal_home(request: Request, user: Shipper, session: SessionDep, clock: Clo
     since = clock.now() - timedelta(days=30)
     waybills = session.scalars(select(Waybill).where(Waybill.customer_id == customer.id)
                                .order_by(Waybill.created_at.desc()).limit(10)).all()  # fmt: skip
-    problems = session.scalars(
-        select(Problem).join(Waybill, Waybill.id == Problem.waybill_id)
+    problems = session.execute(
+        select(Problem, Waybill.number).join(Waybill, Waybill.id == Problem.waybill_id)
         .where(Waybill.customer_id == customer.id, Problem.status == "open")
         .order_by(Problem.detected_at.desc()).limit(20)
     ).all()  # fmt: skip
@@ -64,8 +64,20 @@ def portal_home(request: Request, user: Shipper, session: SessionDep, clock: Clo
                               .order_by(Ticket.received_at.desc()).limit(20)).all()  # fmt: skip
     claims = session.scalars(select(Claim).where(Claim.customer_id == customer.id)
                              .order_by(Claim.created_at.desc()).limit(20)).all()  # fmt: skip
+    from expressdesk.desk.compensation import CLAIM_KIND_NAMES
+    from expressdesk.desk.rules import name_of
+    from expressdesk.problems.rules import PROBLEM_KINDS
+    from expressdesk.web.pages import page_locale
+
+    locale = page_locale(request, user)
+    zh = locale == "zh_CN"
+    words = {
+        "name_of": lambda v: name_of(v, locale),
+        "problem_name": lambda t: getattr(PROBLEM_KINDS[t], "name_zh" if zh else "name_en"),
+        "claim_kind": lambda k: CLAIM_KIND_NAMES[k][0 if zh else 1],
+    }
     return render(request, "portal/home.html", {"customer": customer, "waybills": waybills,
-                  "problems": problems, "tickets": tickets, "claims": claims})  # fmt: skip
+                  "problems": problems, "tickets": tickets, "claims": claims, **words})  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ ship (create)

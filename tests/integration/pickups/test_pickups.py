@@ -180,3 +180,23 @@ def test_a_recipient_books_a_return_with_the_phone_check(
     assert client.post("/api/v1/public/pickups", json=body).json()["number"] == out["number"]
     wrong = client.post("/api/v1/public/pickups", json={**body, "phone_last4": "0000"})
     assert wrong.status_code == 404
+
+
+def test_a_missed_pickup_ticket_shows_on_the_desk(
+    client: TestClient, world: World, clock: FixedClock,
+    session_factory: sessionmaker[Session], settings: Settings, session: Session,
+) -> None:  # fmt: skip
+    from expressdesk.pickups.service import sweep_missed
+    from tests.support.web_login import login
+
+    _book(client, world, clock, 1)
+    clock.advance(4 * H)
+    with session_factory() as s:
+        assert sweep_missed(s, clock.now(), settings) == 1
+        s.commit()
+    session.rollback()
+    ticket = session.scalars(select(Ticket)).one()
+    login(client, "agent")
+    page = client.get(f"/tickets/{ticket.number}")
+    assert page.status_code == 200 and ("系统" in page.text or "System" in page.text)
+    assert client.get("/desk").status_code == 200
