@@ -90,13 +90,20 @@ def _ship_context(session: Session, customer: Customer, form: dict[str, str]) ->
             "recipients": [e for e in book if e.kind == "recipient"]}  # fmt: skip
 
 
+def full_address(customer: Customer) -> str:
+    """The account's address as one line (the stored street may already carry the region)."""
+    region = f"{customer.province}{customer.city}{customer.district}"
+    if customer.province and customer.address.startswith(customer.province):
+        return customer.address
+    return f"{region}{customer.address}"
+
+
 def _defaults(session: Session, customer: Customer) -> dict[str, str]:
     sender = next((e for e in service.entries(session, customer)
                    if e.kind == "sender" and e.is_default), None)  # fmt: skip
     if sender is None:
         return {"sender_name": customer.contact_name, "sender_phone": customer.phone,
-                "sender_address": f"{customer.province}{customer.city}{customer.district}"
-                                  f"{customer.address}", "product": "standard"}  # fmt: skip
+                "sender_address": full_address(customer), "product": "standard"}  # fmt: skip
     return {"sender_name": sender.name, "sender_phone": sender.phone,
             "sender_address": sender.address, "product": "standard"}  # fmt: skip
 
@@ -251,7 +258,7 @@ def _pickups_page(request: Request, session: Session, user: User, now: datetime,
     return render(request, "portal/pickups.html", {
         "pickups": rows, "form": form, "error": error, "default_day": tomorrow.isoformat(),
         "senders": [e for e in service.entries(session, customer) if e.kind == "sender"],
-        "customer": customer,
+        "customer": customer, "address": full_address(customer),
     }, status)  # fmt: skip
 
 

@@ -34,7 +34,7 @@ def test_a_shipper_sees_the_price_then_creates_the_waybill(
     login(client, "shipper_c1")
     token = _csrf(client.get("/portal/ship").text)
     quoted = client.post("/portal/ship", data={**SHIP, "step": "quote", "csrf_token": token})
-    assert quoted.status_code == 200 and 'id="ship-total"' in quoted.text
+    assert quoted.status_code == 200 and re.search(r'id="ship-total">¥\d+\.\d\d<', quoted.text)
     assert "CT-C1" in quoted.text  # the account's contract prices
     session.rollback()
     assert session.scalar(select(Waybill.id)) is None  # a quote creates nothing
