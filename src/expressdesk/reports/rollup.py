@@ -27,6 +27,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -41,6 +42,8 @@ from expressdesk.reports.figures import ARRIVAL_MARGIN, DELIVERY_HOURS, DOCUMENT
 
 # Not signed, but not late either: the parcel went back, was cancelled, or is counted as lost.
 NOT_LATE_WHEN_UNSIGNED = (ShipmentStatus.RETURNED, ShipmentStatus.CANCELLED, ShipmentStatus.LOST)
+# The advisory lock that keeps two rollup refreshes from rewriting the same day at once.
+ROLLUP_LOCK = 7_240_001
 # Refreshes every hour by the worker: parcels older than this rarely change.
 RECENT_DAYS = 45
 
@@ -141,7 +144,11 @@ class RefreshReport:
 def refresh_days(
     session: Session, days: Iterable[date], tz: ZoneInfo, now: datetime
 ) -> RefreshReport:
-    """Rewrite the rollup rows of each day from the waybills picked up on it."""
+    """Rewrite the rollup rows of each day from the waybills picked up on it. Refreshes run one
+    at a time (the worker's and a report filling in a day may meet): on PostgreSQL an advisory
+    lock held to the end of the transaction; SQLite has a single writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK})
     w = Waybill
     counts = parcel_counts(now)
     dest = func.coalesce(w.recipient_province, "")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.clock import FixedClock
 from expressdesk.enums import ShipmentStatus
@@ -232,3 +232,33 @@ def test_the_readme_prints_every_figure_with_its_formula() -> None:
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     for figure in FIGURES.values():
         assert f"| {figure.en} | {figure.zh} | {figure.formula} |" in readme, figure.key
+
+
+def test_two_refreshes_of_the_same_days_at_once_leave_one_copy(
+    month: Month, session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    import threading
+
+    from expressdesk.reports import rollup
+
+    days = rollup.days_between(OCT.date(), (NOV - timedelta(days=1)).date())
+    errors: list[Exception] = []
+
+    def refresh() -> None:
+        try:
+            with session_factory() as s:
+                rollup.refresh_days(s, days, TZ, clock.now())
+                s.commit()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with session_factory() as s:
+        ws, _ = _raw(s)
+        report = data.network_report(s, data.parse_period("2026-10"), TZ, clock.now(), fill=False)
+        assert report.total.counts["shipped"] == len(ws)
