@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from expressdesk import i18n
+from expressdesk.config import Settings
 from expressdesk.desk import (
     attachments,
     claims,
@@ -73,6 +75,27 @@ def _own_ticket(session: Any, user: User, number: str) -> Any:
     return ticket
 
 
+def open_ticket_for(
+    session: Any, user: User, data: TicketCreate, now: datetime, settings: Settings,
+    setup: service.DeskSetup, shipper_channel: Channel,
+) -> tuple[Any, bool]:  # fmt: skip
+    """Open a ticket as this user (a shipper: about their own parcels, on their own account);
+    a trace request starts its search. Used by the API and the shipper portal."""
+    if user.role is Role.SHIPPER:
+        if user.customer_id is None:
+            raise PermissionDenied("this user belongs to no customer account")
+        own = repository.waybills_by_number(session, data.waybills)
+        if any(w.customer_id != user.customer_id for w in own.values()):
+            raise ValidationFailed.on("waybills", "not_yours", "a waybill is not your account's")
+        data = data.model_copy(update={"channel": shipper_channel, "customer": None})
+    ticket, merged = service.create_ticket(session, user, data, now, settings, setup)
+    if user.role is Role.SHIPPER and ticket.customer_id is None:
+        ticket.customer_id = user.customer_id
+    if not merged and data.type.value == "trace":
+        searches.open_search_for_trace(session, ticket, now, setup, user)
+    return ticket, merged
+
+
 @router.post("", response_model=TicketOut, status_code=201)
 def open_ticket(
     data: TicketCreate,
@@ -86,18 +109,7 @@ def open_ticket(
     the same parcel joins the open ticket: 200 with the call counted instead of 201."""
     now = clock.now()
     setup = service.load_setup(session, settings)
-    if user.role is Role.SHIPPER:
-        if user.customer_id is None:
-            raise PermissionDenied("this user belongs to no customer account")
-        own = repository.waybills_by_number(session, data.waybills)
-        if any(w.customer_id != user.customer_id for w in own.values()):
-            raise ValidationFailed.on("waybills", "not_yours", "a waybill is not your account's")
-        data = data.model_copy(update={"channel": Channel.API, "customer": None})
-    ticket, merged = service.create_ticket(session, user, data, now, settings, setup)
-    if user.role is Role.SHIPPER and ticket.customer_id is None:
-        ticket.customer_id = user.customer_id
-    if not merged and data.type.value == "trace":
-        searches.open_search_for_trace(session, ticket, now, setup, user)
+    ticket, merged = open_ticket_for(session, user, data, now, settings, setup, Channel.API)
     body = ticket_out(session, ticket, setup, now, locale_of(request, user),
                       public_only=user.role is Role.SHIPPER)  # fmt: skip
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if merged else 201)

@@ -305,6 +305,66 @@ def pickups_book(
 # ------------------------------------------------------------------------------------ tickets
 
 
+SHIPPER_TICKET_TYPES = ("inquiry", "trace", "urging", "complaint", "suggestion")
+
+
+def _tickets_page(request: Request, session: Session, user: User, form: dict[str, str],
+                  error: str = "", status: int = 200) -> Response:  # fmt: skip
+    from expressdesk.desk.rules import ComplaintCategory, TicketType, name_of
+    from expressdesk.web.pages import page_locale
+
+    locale = page_locale(request, user)
+    rows = session.scalars(select(Ticket).where(Ticket.customer_id == user.customer_id)
+                           .order_by(Ticket.received_at.desc()).limit(200)).all()  # fmt: skip
+    return render(request, "portal/tickets.html", {
+        "tickets": rows, "form": form, "error": error,
+        "types": [(t, name_of(TicketType(t), locale)) for t in SHIPPER_TICKET_TYPES],
+        "categories": [(c.value, name_of(c, locale)) for c in ComplaintCategory],
+        "name_of": lambda v: name_of(v, locale),
+    }, status)  # fmt: skip
+
+
+@router.get("/portal/tickets")
+def tickets_page(request: Request, user: Shipper, session: SessionDep) -> Response:
+    """The account's tickets, and a form to open one about its parcels."""
+    return _tickets_page(request, session, user, {})
+
+
+@router.post("/portal/tickets")
+def tickets_open(
+    request: Request, user: Shipper, session: SessionDep, clock: ClockDep, settings: SettingsDep,
+    type: Annotated[str, Form(max_length=16)] = "inquiry",
+    subject: Annotated[str, Form(max_length=200)] = "",
+    waybill: Annotated[str, Form(max_length=40)] = "",
+    category: Annotated[str, Form(max_length=24)] = "",
+    description: Annotated[str, Form(max_length=10_000)] = "", csrf_token: CSRF = "",
+) -> Response:  # fmt: skip
+    from expressdesk.desk import service as desk
+    from expressdesk.desk.api import open_ticket_for
+    from expressdesk.desk.rules import Channel
+    from expressdesk.desk.schemas import TicketCreate
+
+    require_csrf(request, csrf_token)
+    form = {"type": type, "subject": subject, "waybill": waybill, "category": category,
+            "description": description}  # fmt: skip
+    now = clock.now()
+    try:
+        if type not in SHIPPER_TICKET_TYPES:
+            raise ValidationFailed.on("type", "one_of", ", ".join(SHIPPER_TICKET_TYPES))
+        data = TicketCreate.model_validate({
+            "type": type, "subject": subject, "description": description,
+            "waybills": [waybill.strip()] if waybill.strip() else [],
+            "category": category or None, "contact_name": user.display_name,
+        })  # fmt: skip
+        setup = desk.load_setup(session, settings)
+        ticket, _merged = open_ticket_for(session, user, data, now, settings, setup, Channel.WEB)
+        session.commit()
+    except (ValidationError, AppError) as exc:
+        session.rollback()
+        return _tickets_page(request, session, user, form, _problem(exc), _status(exc))
+    return RedirectResponse(f"/portal/tickets/{ticket.number}", status_code=303)
+
+
 @router.get("/portal/tickets/{number}")
 def ticket_page(number: Annotated[str, Path(max_length=20)], request: Request, user: Shipper,
                 session: SessionDep) -> Response:  # fmt: skip

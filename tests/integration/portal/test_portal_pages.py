@@ -94,3 +94,27 @@ def test_address_book_pickups_tickets_and_keys(
                           follow_redirects=False)  # fmt: skip
     assert revoked.status_code == 303
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_a_shipper_opens_a_ticket_about_its_own_parcel_only(
+    client: TestClient, world: World
+) -> None:
+    from tests.support.world import waybill_payload
+
+    mine = client.post("/api/v1/waybills", json=waybill_payload(),
+                       headers=world.headers("shipper_c1")).json()["number"]  # fmt: skip
+    theirs = client.post("/api/v1/waybills", json=waybill_payload(),
+                         headers=world.headers("shipper_c2")).json()["number"]  # fmt: skip
+    login(client, "shipper_c1")
+    token = _csrf(client.get("/portal/tickets").text)
+    opened = client.post("/portal/tickets", data={"type": "trace", "subject": "三天没有更新",
+                                                  "waybill": mine, "csrf_token": token},
+                         follow_redirects=False)  # fmt: skip
+    assert opened.status_code == 303 and opened.headers["location"].startswith("/portal/tickets/T")
+    assert "三天没有更新" in client.get("/portal/tickets").text
+    other = client.post("/portal/tickets", data={"type": "trace", "subject": "别人的件",
+                                                 "waybill": theirs, "csrf_token": token})  # fmt: skip
+    assert other.status_code == 422 and "waybills" in other.text
+    complaint = client.post("/portal/tickets", data={"type": "complaint", "subject": "太慢了",
+                                                     "csrf_token": token})  # fmt: skip
+    assert complaint.status_code == 422 and "category" in complaint.text
