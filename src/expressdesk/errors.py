@@ -86,3 +86,9 @@ class PermissionDenied(AppError):
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
+
+
+def first_problem(exc: Any) -> str:
+    """A pydantic ValidationError's first problem as one line naming the field: 'weight_kg: …'."""
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc']) or 'input'}: {first['msg']}"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.enums import Role, ShipmentStatus
-from expressdesk.errors import AppError
+from expressdesk.errors import AppError, first_problem
 from expressdesk.models import DeliveryArea, Facility, Problem, User, Waybill
 from expressdesk.pickups import rules as pickup_rules
 from expressdesk.pickups import service as pickups
@@ -50,9 +50,8 @@ def _scan(
     try:
         scan = ScanIn.model_validate({k: v for k, v in fields.items() if v not in (None, "")})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "scan"
-        return {"outcome": "rejected", "reason": where, "detail": first["msg"]}
+        where, _, message = first_problem(exc).partition(": ")
+        return {"outcome": "rejected", "reason": where, "detail": message}
     report = ingest_scans(session, [scan], user, now, settings)
     session.commit()
     result = report.results[0]
@@ -87,6 +86,7 @@ def _courier_page(request: Request, session: Session, user: User, settings: Sett
         "reasons": [(r.value, FAILURE_TEXT[r][0 if zh else 1]) for r in FailureReason],
         "today": today,
         "kept": pickup_rules.kept_window,
+        "pickup_status": lambda status: pickup_rules.status_name(status, "zh" if zh else "en"),
     }  # fmt: skip
     return render(request, "field/courier.html", context, status)
 

@@ -18,6 +18,22 @@ MISSED_GRACE = timedelta(minutes=30)
 ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreigner_permit")
 
 
+# What each status of a pickup is called, for the courier's screen and the shipper's portal.
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "booked": ("已预约", "Booked"),
+    "assigned": ("已派单", "Assigned"),
+    "arrived": ("已到达", "Arrived"),
+    "done": ("已揽收", "Picked up"),
+    "refused": ("验视拒收", "Refused at inspection"),
+    "cancelled": ("已取消", "Cancelled"),
+}
+
+
+def status_name(status: str, locale: str) -> str:
+    zh, en = STATUS_NAMES.get(status, (status, status))
+    return zh if locale.startswith("zh") else en
+
+
 def check_window(start: datetime, end: datetime, now: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed.on("window_start", "offset", "give the time with its UTC offset")

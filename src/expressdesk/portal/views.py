@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.enums import Role
-from expressdesk.errors import AppError, ValidationFailed
+from expressdesk.errors import AppError, NotFound, ValidationFailed, first_problem
 from expressdesk.models import Claim, Customer, Pickup, Problem, Ticket, User, Waybill
+from expressdesk.pickups.rules import status_name
 from expressdesk.portal import service
 from expressdesk.portal.service import EntryIn
 from expressdesk.waybills.phones import InvalidPhone, normalize_phone
 from expressdesk.waybills.products import PRODUCTS
 from expressdesk.web.deps import ClockDep, SessionDep, SettingsDep
-from expressdesk.web.pages import PageAllow, render, require_csrf
+from expressdesk.web.pages import PageAllow, page_locale, render, require_csrf
 
 router = APIRouter(include_in_schema=False)
 Shipper = Annotated[User, Depends(PageAllow(Role.SHIPPER))]
@@ -36,8 +37,7 @@ def _status(exc: Exception) -> int:
 
 def _problem(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc']) or 'input'}: {first['msg']}"
+        return first_problem(exc)
     if isinstance(exc, AppError):
         return exc.message
     raise exc
@@ -259,6 +259,7 @@ def _pickups_page(request: Request, session: Session, user: User, now: datetime,
         "pickups": rows, "form": form, "error": error, "default_day": tomorrow.isoformat(),
         "senders": [e for e in service.entries(session, customer) if e.kind == "sender"],
         "customer": customer, "address": full_address(customer),
+        "pickup_status": lambda status: status_name(status, page_locale(request, user)),
     }, status)  # fmt: skip
 
 
@@ -365,14 +366,17 @@ def tickets_open(
     return RedirectResponse(f"/portal/tickets/{ticket.number}", status_code=303)
 
 
+def _own_ticket(session: Session, user: User, number: str) -> Ticket:
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or ticket.customer_id != user.customer_id:
+        raise NotFound(f"ticket {number} not found")  # another account's: not disclosed
+    return ticket
+
+
 @router.get("/portal/tickets/{number}")
 def ticket_page(number: Annotated[str, Path(max_length=20)], request: Request, user: Shipper,
                 session: SessionDep) -> Response:  # fmt: skip
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
-    if ticket is None or ticket.customer_id != user.customer_id:
-        context = {"status": 404, "error": {"error": "not_found",
-                                            "detail": f"ticket {number} not found"}}  # fmt: skip
-        return render(request, "errors/error.html", context, 404)
+    ticket = _own_ticket(session, user, number)
     entries = [e for e in ticket.entries if e.public]
     return render(request, "portal/ticket.html", {"ticket": ticket, "entries": entries})
 
@@ -386,11 +390,7 @@ def ticket_reply(
     from expressdesk.desk import service as desk
 
     require_csrf(request, csrf_token)
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
-    if ticket is None or ticket.customer_id != user.customer_id:
-        context = {"status": 404, "error": {"error": "not_found",
-                                            "detail": f"ticket {number} not found"}}  # fmt: skip
-        return render(request, "errors/error.html", context, 404)
+    ticket = _own_ticket(session, user, number)
     if len(body.strip()) < 2:
         entries = [e for e in ticket.entries if e.public]
         return render(request, "portal/ticket.html", {"ticket": ticket, "entries": entries,

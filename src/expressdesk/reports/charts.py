@@ -1,5 +1,6 @@
 """The reports' charts, drawn with matplotlib (Agg) as PNG, with a CJK font so Chinese labels
-render (Noto Sans CJK or WenQuanYi Zen Hei from Debian; without one, labels fall back)."""
+render (Noto Sans CJK or WenQuanYi Zen Hei from Debian; without one, labels fall back).
+matplotlib is imported on the first chart, not when the application starts (it costs ~1 s)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ import io
 import threading
 from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CJK_FONT_FILES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -28,6 +26,8 @@ def cjk_family() -> str | None:
     """Register the first CJK font found and return its family name."""
     import os
 
+    from matplotlib import font_manager
+
     for path in CJK_FONT_FILES:
         if os.path.exists(path):
             font_manager.fontManager.addfont(path)
@@ -36,11 +36,14 @@ def cjk_family() -> str | None:
 
 
 def _figure(width: float = 7.0, height: float = 3.0) -> Figure:
+    from matplotlib import rcParams
+    from matplotlib.figure import Figure
+
     family = cjk_family()
     if family:
-        plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
-        plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["axes.unicode_minus"] = False
+        rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
+        rcParams["font.family"] = "sans-serif"
+    rcParams["axes.unicode_minus"] = False
     fig = Figure(figsize=(width, height), dpi=110)
     fig.set_layout_engine("constrained")
     return fig

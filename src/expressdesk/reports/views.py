@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.db import unit_of_work
 from expressdesk.enums import Role
-from expressdesk.errors import AppError, NotFound
+from expressdesk.errors import NotFound
 from expressdesk.models import Customer, User
 from expressdesk.reports import data, document, export
 from expressdesk.reports.figures import FIGURES
@@ -71,12 +71,6 @@ def _fill(request: Request, session: Session, kind: str, period: data.Period, tz
     session.rollback()
 
 
-def _error_page(request: Request, exc: AppError) -> Response:
-    """Bad input on a page: the message names the field, on the page, with the page's status."""
-    context = {"status": exc.status_code, "error": exc.as_dict()}
-    return render(request, "errors/error.html", context, exc.status_code)
-
-
 def _default_month(now: datetime, tz: ZoneInfo) -> str:
     return data.previous_month(now, tz).name
 
@@ -101,22 +95,35 @@ def reports_index(
     })  # fmt: skip
 
 
+def _report(
+    request: Request, session: Session, user: User, clock: Any, settings: Any, kind: str,
+    period: data.Period, format: str, build: Any, render_doc: Any, param: str = "month",
+) -> Response:  # fmt: skip
+    """Fill in the rollup days the report needs, build it, and deliver it as asked."""
+    tz = ZoneInfo(settings.timezone)
+    now = clock.now()
+    _fill(request, session, kind, period, tz, now)
+    doc = render_doc(build(period, tz, now), tz, page_locale(request, user))
+    return _deliver(request, doc, format, {"period_param": param, "period": period.name})
+
+
+def _month(clock: Any, settings: Any, month: str) -> data.Period:
+    return data.parse_period(month or _default_month(clock.now(), ZoneInfo(settings.timezone)))
+
+
 @router.get("/reports/customer/{code}")
 def customer_report_page(
     code: CustomerCode, request: Request, user: AnyPage, session: SessionDep, clock: ClockDep,
     settings: SettingsDep, month: PeriodText = "", format: Format = "html",
 ) -> Response:  # fmt: skip
-    try:
-        tz = ZoneInfo(settings.timezone)
-        now = clock.now()
-        customer = customer_for(session, code, user)
-        period = data.parse_period(month or _default_month(now, tz))
-        _fill(request, session, "customer", period, tz, now)
-        report = data.customer_report(session, customer, period, tz, now, fill=False)
-        doc = document.customer_document(report, tz, page_locale(request, user))
-        return _deliver(request, doc, format, {"period_param": "month", "period": period.name})
-    except AppError as exc:
-        return _error_page(request, exc)
+    customer = customer_for(session, code, user)
+
+    def build(period: data.Period, tz: ZoneInfo, now: datetime) -> data.CustomerReport:
+        return data.customer_report(session, customer, period, tz, now, fill=False)
+
+    period = _month(clock, settings, month)
+    return _report(request, session, user, clock, settings, "customer", period, format, build,
+                   document.customer_document)  # fmt: skip
 
 
 @router.get("/reports/network")
@@ -124,16 +131,12 @@ def network_report_page(
     request: Request, user: StaffPage, session: SessionDep, clock: ClockDep,
     settings: SettingsDep, month: PeriodText = "", format: Format = "html",
 ) -> Response:  # fmt: skip
-    try:
-        tz = ZoneInfo(settings.timezone)
-        now = clock.now()
-        period = data.parse_period(month or _default_month(now, tz))
-        _fill(request, session, "network", period, tz, now)
-        report = data.network_report(session, period, tz, now, fill=False)
-        doc = document.network_document(report, tz, page_locale(request, user))
-        return _deliver(request, doc, format, {"period_param": "month", "period": period.name})
-    except AppError as exc:
-        return _error_page(request, exc)
+    def build(period: data.Period, tz: ZoneInfo, now: datetime) -> data.NetworkReport:
+        return data.network_report(session, period, tz, now, fill=False)
+
+    period = _month(clock, settings, month)
+    return _report(request, session, user, clock, settings, "network", period, format, build,
+                   document.network_document)  # fmt: skip
 
 
 @router.get("/reports/period")
@@ -141,16 +144,13 @@ def period_report_page(
     request: Request, user: StaffPage, session: SessionDep, clock: ClockDep,
     settings: SettingsDep, period: PeriodText = "", format: Format = "html",
 ) -> Response:  # fmt: skip
-    try:
-        tz = ZoneInfo(settings.timezone)
-        now = clock.now()
-        chosen = data.parse_period(period or f"{now.astimezone(tz):%Y}", "period")
-        _fill(request, session, "period", chosen, tz, now)
-        report = data.period_report(session, chosen, tz, now, fill=False)
-        doc = document.period_document(report, tz, page_locale(request, user))
-        return _deliver(request, doc, format, {"period_param": "period", "period": chosen.name})
-    except AppError as exc:
-        return _error_page(request, exc)
+    def build(chosen: data.Period, tz: ZoneInfo, now: datetime) -> data.PeriodReport:
+        return data.period_report(session, chosen, tz, now, fill=False)
+
+    year = f"{clock.now().astimezone(ZoneInfo(settings.timezone)):%Y}"
+    chosen = data.parse_period(period or year, "period")
+    return _report(request, session, user, clock, settings, "period", chosen, format, build,
+                   document.period_document, "period")  # fmt: skip
 
 
 @router.get("/reports/desk")
@@ -158,16 +158,12 @@ def desk_report_page(
     request: Request, user: StaffPage, session: SessionDep, clock: ClockDep,
     settings: SettingsDep, month: PeriodText = "", format: Format = "html",
 ) -> Response:  # fmt: skip
-    try:
-        tz = ZoneInfo(settings.timezone)
-        now = clock.now()
-        period = data.parse_period(month or _default_month(now, tz))
-        _fill(request, session, "desk", period, tz, now)
-        report = data.desk_report(session, period, tz, now, fill=False)
-        doc = document.desk_document(report, tz, page_locale(request, user))
-        return _deliver(request, doc, format, {"period_param": "month", "period": period.name})
-    except AppError as exc:
-        return _error_page(request, exc)
+    def build(period: data.Period, tz: ZoneInfo, now: datetime) -> data.DeskReport:
+        return data.desk_report(session, period, tz, now, fill=False)
+
+    period = _month(clock, settings, month)
+    return _report(request, session, user, clock, settings, "desk", period, format, build,
+                   document.desk_document)  # fmt: skip
 
 
 @router.get("/reports/network/parcels")
@@ -178,18 +174,15 @@ def parcels_behind_page(
     origin: Annotated[str | None, Query(max_length=20)] = None,
     dest: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:  # fmt: skip
-    try:
-        tz = ZoneInfo(settings.timezone)
-        period = data.parse_period(month)
-        found = data.parcels_behind(session, period, figure, tz, clock.now(), outlet=outlet,
-                                    origin=origin, dest=dest)  # fmt: skip
-        locale = page_locale(request, user)
-        return render(request, "reports/parcels.html", {
-            "found": found, "period": period, "figure": FIGURES[figure].label(locale),
-            "filters": {"outlet": outlet, "origin": origin, "dest": dest},
-        })  # fmt: skip
-    except AppError as exc:
-        return _error_page(request, exc)
+    tz = ZoneInfo(settings.timezone)
+    period = data.parse_period(month)
+    found = data.parcels_behind(session, period, figure, tz, clock.now(), outlet=outlet,
+                                origin=origin, dest=dest)  # fmt: skip
+    locale = page_locale(request, user)
+    return render(request, "reports/parcels.html", {
+        "found": found, "period": period, "figure": FIGURES[figure].label(locale),
+        "filters": {"outlet": outlet, "origin": origin, "dest": dest},
+    })  # fmt: skip
 
 
 def _figures_json(line: data.Line) -> dict[str, Any]:

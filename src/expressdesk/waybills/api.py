@@ -116,7 +116,7 @@ class LabelsIn(BaseModel):
     privacy: bool = True  # 隐私面单: names and phones masked on paper
 
 
-def _labels_pdf(session: Any, numbers: list[str], user: User, settings: Any, size: str,
+def labels_response(session: Any, numbers: list[str], user: User, settings: Any, size: str,
                 privacy: bool) -> Response:  # fmt: skip
     from zoneinfo import ZoneInfo
 
@@ -137,14 +137,14 @@ def waybill_label(
     privacy: bool = True,
 ) -> Response:  # fmt: skip
     """The label (面单) as a PDF: 100 × 180 mm thermal or A4, with a Code 128 barcode."""
-    return _labels_pdf(session, [number], user, settings, size, privacy)
+    return labels_response(session, [number], user, settings, size, privacy)
 
 
 @router.post("/labels", response_class=Response)
 def waybill_labels(data: LabelsIn, user: AnyUser, session: SessionDep,
                    settings: SettingsDep) -> Response:  # fmt: skip
     """Labels of a selection of waybills (up to 500) in one PDF, for batch printing."""
-    return _labels_pdf(session, data.numbers, user, settings, data.size, data.privacy)
+    return labels_response(session, data.numbers, user, settings, data.size, data.privacy)
 
 
 class PublicQuoteOut(QuoteOut):
@@ -184,18 +184,6 @@ def quote(data: QuoteRequest, user: AnyUser, session: SessionDep) -> QuoteOut:
 
 
 def _quote_out(card: Any, q: Any) -> QuoteOut:
-    return QuoteOut(
-        rate_card=card.code,
-        zone=q.zone,
-        product=q.product,
-        volumetric_weight_kg=kg(q.volumetric_weight_g),
-        chargeable_weight_kg=kg(q.chargeable_weight_g),
-        freight=money(q.freight_fen),
-        insurance_fee=money(q.insurance_fee_fen),
-        cod_fee=money(q.cod_fee_fen),
-        receipt_fee=money(q.receipt_fee_fen),
-        total=money(q.total_fen),
-    )
     return QuoteOut(
         rate_card=card.code,
         zone=q.zone,

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from expressdesk.desk import repository as desk_repository
 from expressdesk.enums import Role, ShipmentStatus
-from expressdesk.errors import AppError
+from expressdesk.errors import AppError, ValidationFailed, first_problem
 from expressdesk.notify import service as notify_service
 from expressdesk.problems import query as problem_query
 from expressdesk.tracking.access import visibility
@@ -71,23 +71,11 @@ def labels_pdf(
     size: Annotated[str, Query(pattern="^(thermal|a4)$")] = "thermal",
 ) -> Response:  # fmt: skip
     """The labels of the ticked waybills (the list page) or of one (its page), as one PDF."""
-    from zoneinfo import ZoneInfo
-
-    from expressdesk.waybills.labels import label_data, render_labels
+    from expressdesk.waybills.api import labels_response
 
     if not n:
-        context = {"status": 422, "error": {"error": "validation_failed",
-                   "detail": "n: tick at least one waybill to print", "problems": []}}  # fmt: skip
-        return render(request, "errors/error.html", context, 422)
-    tz = ZoneInfo(settings.timezone)
-    try:
-        waybills = [service.get_waybill(session, number, user, settings) for number in n]
-    except AppError as exc:
-        context = {"status": exc.status_code, "error": exc.as_dict()}
-        return render(request, "errors/error.html", context, exc.status_code)
-    pdf = render_labels([label_data(w, tz) for w in waybills], size)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="labels.pdf"'})  # fmt: skip
+        raise ValidationFailed.on("n", "required", "tick at least one waybill to print")
+    return labels_response(session, n, user, settings, size, privacy=True)
 
 
 @router.get("/quote")
@@ -122,9 +110,7 @@ def quote_page(
             fields = {k: v for k, v in form.items() if v}
             context["quote"] = public_quote_out(session, QuoteRequest.model_validate(fields), now)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "input"
-            context["error"], status = f"{where}: {first['msg']}", 422
+            context["error"], status = first_problem(exc), 422
         except AppError as exc:
             context["error"], status = exc.message, exc.status_code
     return render(request, "waybills/quote.html", context, status)
