@@ -6,13 +6,15 @@ Services flush, never commit: the request (``session_dependency``) or the CLI co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -125,3 +127,84 @@ def is_postgresql(session_or_engine: Session | Engine) -> bool:
         else session_or_engine
     )
     return bind.dialect.name == "postgresql"
+
+
+# Something that can read: a unit of work's session (inside its transaction) or a bare
+# connection (a read-only request that needs no session).
+Reader = Session | Connection
+
+
+def reader_connection(db: Reader) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    positional: bool
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+class DriverQuery:
+    """A SELECT built once, compiled once per dialect and run on the driver's own cursor.
+
+    For the hottest reads (the public tracking lookup): SQLAlchemy's per-execution machinery
+    (execution context, events, result objects) costs several times an indexed lookup itself —
+    the lookup's two queries took ~100 µs this way against 450–570 µs through a Connection or a
+    Session on SQLite. Values still pass through the column types' own bind and result
+    processors, so the rows hold what SQLAlchemy would return (a test compares them).
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]], name: str) -> None:
+        self.statement = statement
+        row = namedtuple(name, [c.key for c in statement.selected_columns])  # type: ignore[misc]
+        self._make: Callable[[Iterable[Any]], Any] = row._make
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        names = compiled.positiontup or list(compiled.binds)
+        return _Compiled(
+            sql=compiled.string,
+            params=tuple(
+                (n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect))
+                for n in names
+            ),
+            positional=compiled.positiontup is not None,
+            results=tuple(
+                c.type.dialect_impl(dialect).result_processor(dialect, None)
+                for c in self.statement.selected_columns
+            ),
+        )
+
+    def all(self, db: Reader, **params: Any) -> list[Any]:
+        """The rows (named tuples) for ``params``, in the transaction ``db`` is in, if any."""
+        conn = reader_connection(db)
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            compiled = self._compiled[conn.dialect.name] = self._compile(conn.dialect)
+        values = [
+            (process(params[name]) if process else params[name])
+            for name, process in compiled.params
+        ]
+        args: Any = (
+            values
+            if compiled.positional
+            else dict(zip((n for n, _ in compiled.params), values, strict=True))
+        )
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, args)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        make, results = self._make, compiled.results
+        return [
+            make([(p(v) if p and v is not None else v) for p, v in zip(results, row, strict=True)])
+            for row in rows
+        ]
+
+    def first(self, db: Reader, **params: Any) -> Any | None:
+        rows = self.all(db, **params)
+        return rows[0] if rows else None

@@ -20,8 +20,9 @@ from expressdesk.web.deps import (
     SettingsDep,
     StaffUser,
 )
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix=f"{API_PREFIX}/customers", tags=["customers"])
 AccountManager = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 
 

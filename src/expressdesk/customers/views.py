@@ -15,9 +15,10 @@ from expressdesk.errors import AppError, ValidationFailed
 from expressdesk.models import User
 from expressdesk.web.deps import Allow, ClockDep, OptionalUser, SessionDep, SettingsDep
 from expressdesk.web.pages import PageAllow, page_locale, render, require_csrf
+from expressdesk.web.routing import API_PREFIX
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/surveys", tags=["satisfaction"])
+api_router = APIRouter(prefix=f"{API_PREFIX}/surveys", tags=["satisfaction"])
 Token = Annotated[str, Path(max_length=300)]
 Desk = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 

@@ -42,9 +42,10 @@ from expressdesk.enums import Role
 from expressdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from expressdesk.models import Claim, Search, TicketAttachment, User
 from expressdesk.web.deps import Allow, ClockDep, RecordId, SessionDep, SettingsDep
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/tickets", tags=["service desk"])
-desk_router = APIRouter(tags=["service desk"])
+router = APIRouter(prefix=f"{API_PREFIX}/tickets", tags=["service desk"])
+desk_router = APIRouter(prefix=API_PREFIX, tags=["service desk"])
 Desk = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 DeskOrShipper = Annotated[
     User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER))

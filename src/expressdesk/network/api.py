@@ -21,8 +21,9 @@ from expressdesk.network.schemas import (
     ScheduleOut,
 )
 from expressdesk.web.deps import AdminUser, ClockDep, SessionDep, StaffUser
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/network", tags=["network"])
+router = APIRouter(prefix=f"{API_PREFIX}/network", tags=["network"])
 
 
 @router.get("/facilities", response_model=list[FacilityOut])

@@ -16,8 +16,9 @@ from expressdesk.notify import sender, service
 from expressdesk.notify.rules import WEBHOOK_EVENTS, Event
 from expressdesk.notify.templates import FIELDS, all_defaults
 from expressdesk.web.deps import Allow, ClockDep, RecordId, SessionDep, SettingsDep
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(prefix=API_PREFIX, tags=["notifications"])
 Manager = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER))]
 Desk = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 Admin = Annotated[User, Depends(Allow(Role.ADMIN))]

@@ -23,9 +23,10 @@ from expressdesk.pickups.schemas import (
     ReturnPickupCreate,
 )
 from expressdesk.web.deps import Allow, AnyUser, ClockDep, OptionalUser, SessionDep, SettingsDep
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/pickups", tags=["pickups"])
-public_router = APIRouter(prefix="/public/pickups", tags=["pickups"])
+router = APIRouter(prefix=f"{API_PREFIX}/pickups", tags=["pickups"])
+public_router = APIRouter(prefix=f"{API_PREFIX}/public/pickups", tags=["pickups"])
 Number = Annotated[str, Path(max_length=20)]
 Booker = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT,
                                        Role.OPERATIONS, Role.SHIPPER))]  # fmt: skip

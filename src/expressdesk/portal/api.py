@@ -11,8 +11,9 @@ from expressdesk.models import User
 from expressdesk.portal import service
 from expressdesk.portal.service import EntryIn, EntryOut
 from expressdesk.web.deps import Allow, ClockDep, RecordId, SessionDep
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/address-book", tags=["address book"])
+router = APIRouter(prefix=f"{API_PREFIX}/address-book", tags=["address book"])
 Reader = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.SHIPPER))]
 Code = Annotated[str | None, Query(max_length=24)]
 

@@ -26,8 +26,9 @@ from expressdesk.problems.schemas import (
     ResolveIn,
 )
 from expressdesk.web.deps import Allow, ClockDep, RecordId, SessionDep, SettingsDep
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/problems", tags=["problems"])
+router = APIRouter(prefix=f"{API_PREFIX}/problems", tags=["problems"])
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COURIER, Role.OPERATIONS)
 Staff = Annotated[User, Depends(Allow(*STAFF))]
 Desk = Annotated[User, Depends(Allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
@@ -210,7 +211,7 @@ def get_photo(
     )
 
 
-outlets_router = APIRouter(prefix="/outlets", tags=["problems"])
+outlets_router = APIRouter(prefix=f"{API_PREFIX}/outlets", tags=["problems"])
 
 
 @outlets_router.get("/{code}/messages")

@@ -22,9 +22,10 @@ from expressdesk.reports import data, document, export
 from expressdesk.reports.figures import FIGURES
 from expressdesk.web.deps import Allow, ClockDep, SessionDep, SettingsDep
 from expressdesk.web.pages import PageAllow, page_locale, render
+from expressdesk.web.routing import API_PREFIX
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/reports", tags=["reports"])
+api_router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"])
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
 StaffPage = Annotated[User, Depends(PageAllow(*STAFF))]
 AnyPage = Annotated[User, Depends(PageAllow(*STAFF, Role.SHIPPER))]

@@ -7,8 +7,9 @@ from fastapi import APIRouter, status
 from expressdesk.staff import repository, service
 from expressdesk.staff.schemas import TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut
 from expressdesk.web.deps import AdminUser, AnyUser, ClockDep, RecordId, SessionDep
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(tags=["staff"])
+router = APIRouter(prefix=API_PREFIX, tags=["staff"])
 
 
 @router.get("/me", response_model=UserOut)

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Row
 
 from expressdesk.enums import STAFF_ROLES, Role
 from expressdesk.models import User, Waybill
@@ -23,7 +22,7 @@ class Visibility:
 
 def visibility(
     user: User | None,
-    waybill: Waybill | Row[Any],
+    waybill: Waybill | Any,  # a Waybill, or a row of its tracking columns
     phone_last4: str | None = None,
     verified: bool = False,
 ) -> Visibility:

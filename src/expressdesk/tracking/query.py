@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from expressdesk.db import Reader
 from expressdesk.models import Waybill
 from expressdesk.tracking import repository
 from expressdesk.tracking.masking import mask_name, mask_phone
@@ -81,7 +81,7 @@ def _ref(facility: repository.FacilityName | None) -> FacilityRef | None:
     )
 
 
-def _chain(events: list[Row[Any]]) -> list[CustodyStep]:
+def _chain(events: list[Any]) -> list[CustodyStep]:
     return custody_chain(
         [
             CustodyEvent(
@@ -104,8 +104,8 @@ def custody_steps(session: Session, waybill: Waybill) -> list[CustodyStep]:
 
 
 def tracking_view(
-    session: Session,
-    waybill: Waybill | Row[Any],
+    db: Reader,
+    waybill: Waybill | Any,  # a Waybill, or a row of its tracking columns
     *,
     locale: str,
     now: datetime,
@@ -114,10 +114,10 @@ def tracking_view(
 ) -> TrackingOut:
     """Everything a tracking page shows. ``reveal``: personal data unmasked (staff, the
     shipper, or a visitor who confirmed the phone); ``staff``: anomalies, custody, raw strings."""
-    events = repository.timeline_rows(session, waybill.id, waybill.created_at)
-    facilities = repository.facility_directory(session)
+    events = repository.timeline_rows(db, waybill.id, waybill.created_at)
+    facilities = repository.facility_directory(db)
     people = repository.usernames(
-        session,
+        db,
         [e.courier_id for e in events if e.courier_id]
         + ([e.operator_id for e in events if e.operator_id] if staff else []),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, Table, and_, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from expressdesk.db import DriverQuery, Reader
 from expressdesk.enums import FacilityType
 from expressdesk.models import Facility, ScanEvent, User, Waybill
 from expressdesk.network.repository import all_departures
@@ -301,20 +302,20 @@ TIMELINE_COLUMNS = (
 )  # fmt: skip
 
 
-# Built once: constructing a statement costs more than running it on the tracking hot path.
-_TIMELINE = (
+_TIMELINE = DriverQuery(
     select(*TIMELINE_COLUMNS)
     .where(
         ScanEvent.waybill_id == bindparam("waybill_id"), ScanEvent.event_time >= bindparam("since")
     )
-    .order_by(ScanEvent.sort_key)
+    .order_by(ScanEvent.sort_key),
+    "TimelineRow",
 )
 
 
-def timeline_rows(session: Session, waybill_id: int, created_at: datetime) -> list[Row[Any]]:
-    """A parcel's events in timeline order (columns only: the tracking page is a hot path)."""
-    since = created_at - EARLIEST_BEFORE_ORDER
-    return list(session.connection().execute(_TIMELINE, {"waybill_id": waybill_id, "since": since}))
+def timeline_rows(db: Reader, waybill_id: int, created_at: datetime) -> list[Any]:
+    """A parcel's events in timeline order (columns only: the tracking page is a hot path, see
+    ``DriverQuery``)."""
+    return _TIMELINE.all(db, waybill_id=waybill_id, since=created_at - EARLIEST_BEFORE_ORDER)
 
 
 @dataclass(frozen=True)
@@ -328,26 +329,26 @@ _DIRECTORY: dict[int, tuple[float, dict[int, FacilityName]]] = {}
 DIRECTORY_TTL_SECONDS = 60.0
 
 
-def facility_directory(session: Session) -> dict[int, FacilityName]:
+def facility_directory(db: Reader) -> dict[int, FacilityName]:
     """Every facility's code, name and city, cached a minute per database (facilities change
     rarely; the tracking page would otherwise query them on every lookup)."""
-    key = id(session.get_bind())
+    key = id(db.get_bind() if isinstance(db, Session) else db.engine)
     cached = _DIRECTORY.get(key)
     now = time.monotonic()
     if cached is None or now - cached[0] > DIRECTORY_TTL_SECONDS:
-        rows = session.execute(select(Facility.id, Facility.code, Facility.name, Facility.city))
+        rows = db.execute(select(Facility.id, Facility.code, Facility.name, Facility.city))
         cached = (now, {r.id: FacilityName(r.code, r.name, r.city) for r in rows})
         _DIRECTORY[key] = cached
     return cached[1]
 
 
-def usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def usernames(db: Reader, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
     return {
         r.id: r.display_name
-        for r in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+        for r in db.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
     }
 
 

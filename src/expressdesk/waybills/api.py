@@ -31,9 +31,10 @@ from expressdesk.web.deps import (
     SessionDep,
     SettingsDep,
 )
+from expressdesk.web.routing import API_PREFIX
 
-router = APIRouter(prefix="/waybills", tags=["waybills"])
-quotes_router = APIRouter(tags=["pricing"])
+router = APIRouter(prefix=f"{API_PREFIX}/waybills", tags=["waybills"])
+quotes_router = APIRouter(prefix=API_PREFIX, tags=["pricing"])
 
 # Who may create waybills: every staff role (a courier at pickup, an agent on the phone) and
 # shippers for their own account.

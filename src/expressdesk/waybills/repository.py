@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from expressdesk.db import DriverQuery, Reader
 from expressdesk.enums import Product, ShipmentStatus
 from expressdesk.models import (
     Customer,
@@ -138,14 +139,15 @@ TRACKING_COLUMNS = (
 )  # fmt: skip
 
 
-_TRACKING_BY_NUMBER = select(*TRACKING_COLUMNS).where(Waybill.number == bindparam("number"))
+_TRACKING_BY_NUMBER = DriverQuery(
+    select(*TRACKING_COLUMNS).where(Waybill.number == bindparam("number")), "TrackingRecord"
+)
 
 
-def tracking_record(session: Session, number: str) -> Row[Any] | None:
-    """The columns a tracking lookup shows, by number (one indexed lookup, no joins; the
-    statement is built once: building it costs more than running it)."""
-    row = session.connection().execute(_TRACKING_BY_NUMBER, {"number": number}).first()
-    return row  # type: ignore[return-value]  # a typed Row is a Row
+def tracking_record(db: Reader, number: str) -> Any | None:
+    """The columns a tracking lookup shows, by number (one indexed lookup, no joins; a hot path:
+    see ``DriverQuery``)."""
+    return _TRACKING_BY_NUMBER.first(db, number=number)
 
 
 def status_counts(session: Session, customer_id: int | None = None) -> dict[ShipmentStatus, int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -30,9 +30,9 @@ from expressdesk.errors import AppError, FieldProblem
 from expressdesk.web.deps import Allow
 from expressdesk.web.pages import LoginRequired, make_templates, render
 from expressdesk.web.ratelimit import RateLimiter
+from expressdesk.web.routing import API_PREFIX, add_routes
 
 log = logging.getLogger("expressdesk")
-API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -253,14 +253,15 @@ def create_app(
     app.state.public_limiter = RateLimiter(settings.public_lookups_per_minute)
     app.state.form_limiter = RateLimiter(settings.public_tickets_per_hour, timedelta(hours=1))
 
-    api = APIRouter(prefix=API_PREFIX)
-    for router in (
+    # The public's tracking lookups first: the most frequent request is matched first.
+    add_routes(
+        app,
+        tracking_router,
         staff_router,
         network_router,
         customers_router,
         waybills_router,
         quotes_router,
-        tracking_router,
         problems_router,
         outlets_router,
         tickets_router,
@@ -271,9 +272,7 @@ def create_app(
         pickups_router,
         public_pickups_router,
         address_book_router,
-    ):
-        api.include_router(router)
-    app.include_router(api)
+    )
 
     # Health is public on purpose (load balancers), declared like every other route.
     @app.get("/healthz", tags=["health"], dependencies=[Depends(Allow.public_route())])
@@ -286,17 +285,20 @@ def create_app(
             raise AppError("database unreachable", status_code=503) from exc
         return {"status": "ok", "version": __version__}
 
-    app.include_router(auth_pages)
-    app.include_router(shell_pages)
-    app.include_router(waybill_pages)
-    app.include_router(tracking_pages)
-    app.include_router(problem_pages)
-    app.include_router(desk_pages)
-    app.include_router(notify_pages)
-    app.include_router(survey_pages)
-    app.include_router(report_pages)
-    app.include_router(field_pages)
-    app.include_router(portal_pages)
+    add_routes(
+        app,
+        auth_pages,
+        shell_pages,
+        waybill_pages,
+        tracking_pages,
+        problem_pages,
+        desk_pages,
+        notify_pages,
+        survey_pages,
+        report_pages,
+        field_pages,
+        portal_pages,
+    )
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

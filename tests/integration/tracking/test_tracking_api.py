@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from expressdesk.clock import FixedClock
+from expressdesk.enums import ShipmentStatus
+from expressdesk.tracking.repository import _TIMELINE, EARLIEST_BEFORE_ORDER, timeline_rows
+from expressdesk.waybills.repository import _TRACKING_BY_NUMBER, tracking_record
 from tests.support.scans import life, scan
 from tests.support.world import World, waybill_payload
 
@@ -161,3 +166,34 @@ def test_estimate_is_set_at_pickup_revised_and_late_is_flagged(
         client.get(f"/api/v1/tracking/{number}", headers=world.headers("agent")).json()["late"]
         is True
     )
+
+
+def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
+    client: TestClient, world: World, number: str, clock: FixedClock, session: Session,
+    engine: Engine,
+) -> None:  # fmt: skip
+    """The hot path reads on the driver's cursor; the values must be SQLAlchemy's, type for type
+    (aware UTC datetimes, enums), in a session's transaction and on a bare connection."""
+    upload(client, world, life(number, clock.now() - timedelta(days=3)))
+    session.rollback()
+    expected = session.execute(_TRACKING_BY_NUMBER.statement, {"number": number}).one()
+    since = expected.created_at - EARLIEST_BEFORE_ORDER
+    expected_events = session.execute(
+        _TIMELINE.statement, {"waybill_id": expected.id, "since": since}
+    ).all()
+    assert len(expected_events) == 8
+    with engine.connect() as conn:
+        for db in (session, conn):
+            record = tracking_record(db, number)
+            assert record is not None and record._fields == tuple(expected._fields)
+            assert list(record) == list(expected)
+            assert [type(v) for v in record] == [type(v) for v in expected]
+            assert record.created_at.tzinfo is not None and isinstance(
+                record.status, ShipmentStatus
+            )
+            events = timeline_rows(db, expected.id, expected.created_at)
+            assert [list(e) for e in events] == [list(e) for e in expected_events]
+            assert [[type(v) for v in e] for e in events] == [
+                [type(v) for v in e] for e in expected_events
+            ]
+            assert tracking_record(db, "ED000000000000") is None
