@@ -93,7 +93,7 @@ async def track(
                 session.close()
         else:
             # The public needs no unit of work: two reads on a pooled connection.
-            with request.app.state.engine.connect() as conn:
+            with request.app.state.read_engine.connect() as conn:
                 waybill = _public_waybill(conn, number, settings)
                 seen = visibility(None, waybill, phone_last4)
                 view = tracking_view(

@@ -25,7 +25,7 @@ from swagger_ui_bundle import swagger_ui_path
 from expressdesk import __version__
 from expressdesk.clock import Clock, SystemClock
 from expressdesk.config import Settings
-from expressdesk.db import create_db_engine, create_session_factory
+from expressdesk.db import create_db_engine, create_session_factory, read_only
 from expressdesk.errors import AppError, FieldProblem
 from expressdesk.web.deps import Allow
 from expressdesk.web.pages import LoginRequired, make_templates, render
@@ -247,6 +247,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
+    app.state.read_engine = read_only(engine)
     app.state.session_factory = create_session_factory(engine)
     app.state.writer_session_factory = create_session_factory(engine, writes=True)
     app.state.templates = make_templates()

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from expressdesk.clock import FixedClock
+from expressdesk.db import read_only
 from expressdesk.enums import ShipmentStatus
 from expressdesk.tracking.repository import _TIMELINE, EARLIEST_BEFORE_ORDER, timeline_rows
 from expressdesk.waybills.repository import _TRACKING_BY_NUMBER, tracking_record
@@ -173,7 +174,8 @@ def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
     engine: Engine,
 ) -> None:  # fmt: skip
     """The hot path reads on the driver's cursor; the values must be SQLAlchemy's, type for type
-    (aware UTC datetimes, enums), in a session's transaction and on a bare connection."""
+    (aware UTC datetimes, enums), in a session's transaction and on a bare connection (the
+    public lookup's, in autocommit on PostgreSQL)."""
     upload(client, world, life(number, clock.now() - timedelta(days=3)))
     session.rollback()
     expected = session.execute(_TRACKING_BY_NUMBER.statement, {"number": number}).one()
@@ -182,7 +184,7 @@ def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
         _TIMELINE.statement, {"waybill_id": expected.id, "since": since}
     ).all()
     assert len(expected_events) == 8
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         for db in (session, conn):
             record = tracking_record(db, number)
             assert record is not None and record._fields == tuple(expected._fields)
