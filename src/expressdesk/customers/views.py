@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from expressdesk.customers import surveys
+from expressdesk.customers import service, surveys
 from expressdesk.enums import Role
 from expressdesk.errors import AppError, ValidationFailed
 from expressdesk.models import User
@@ -122,17 +124,24 @@ def account_note(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Add a note to the account's timeline from its page."""
-    from fastapi.responses import RedirectResponse
-
-    from expressdesk.customers import service
-
     require_csrf(request, csrf_token)
+    return _account_form(
+        request, session, code, clock.now(),
+        lambda: service.add_note(session, code, user, body, clock.now()),
+    )  # fmt: skip
+
+
+def _account_form(
+    request: Request, session: Session, code: str, now: datetime, change: Callable[[], object]
+) -> Response:
+    """Apply a change made on the account's page: back to the page, or the page again with the
+    refusal."""
     try:
-        service.add_note(session, code, user, body, clock.now())
+        change()
         session.commit()
     except AppError as exc:
         session.rollback()
-        return _account_page(request, session, code, clock.now(), exc.message, exc.status_code)
+        return _account_page(request, session, code, now, exc.message, exc.status_code)
     return RedirectResponse(f"/customers/{code}", status_code=303)
 
 
@@ -146,18 +155,11 @@ def account_manager(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Assign the account manager from the account's page."""
-    from fastapi.responses import RedirectResponse
-
-    from expressdesk.customers import service
-
     require_csrf(request, csrf_token)
-    try:
-        service.set_account_manager(session, code, username.strip() or None)
-        session.commit()
-    except AppError as exc:
-        session.rollback()
-        return _account_page(request, session, code, clock.now(), exc.message, exc.status_code)
-    return RedirectResponse(f"/customers/{code}", status_code=303)
+    return _account_form(
+        request, session, code, clock.now(),
+        lambda: service.set_account_manager(session, code, username.strip() or None),
+    )  # fmt: skip
 
 
 @api_router.get("/results")
