@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from expressdesk import i18n
-from expressdesk.config import Settings
-from expressdesk.db import Reader
 from expressdesk.enums import Role
 from expressdesk.errors import AppError
 from expressdesk.models import User
 from expressdesk.tracking import repository
 from expressdesk.tracking.access import limit_public, visibility
 from expressdesk.tracking.partners import lookup_partner_status
+from expressdesk.tracking.public import (
+    LANG_MAX,
+    PHONE_LAST4_MAX,
+    json_response,
+    lookup_locale,
+    public_lookup,
+    public_waybill,
+)
 from expressdesk.tracking.query import tracking_view
 from expressdesk.tracking.schemas import (
     BatchResult,
@@ -28,9 +33,15 @@ from expressdesk.tracking.schemas import (
     TrackingOut,
 )
 from expressdesk.tracking.service import ingest_scans
-from expressdesk.waybills import repository as waybill_repo
-from expressdesk.waybills.service import WaybillNotFound, check_waybill_number, get_waybill
-from expressdesk.web.deps import AdminUser, Allow, ClockDep, OptionalUser, SessionDep, SettingsDep
+from expressdesk.waybills.service import get_waybill
+from expressdesk.web.deps import (
+    AdminUser,
+    Allow,
+    ClockDep,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+)
 from expressdesk.web.routing import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX, tags=["tracking"])
@@ -57,10 +68,6 @@ def upload_scans(
     )
 
 
-def _locale(request: Request, lang: str | None) -> str:
-    return i18n.normalize_locale(lang) or i18n.negotiate(request.headers.get("accept-language"))
-
-
 @router.get("/tracking/{number}", response_model=TrackingOut)
 async def track(
     number: str,
@@ -70,54 +77,33 @@ async def track(
     clock: ClockDep,
     settings: SettingsDep,
     phone_last4: Annotated[
-        str | None, Query(max_length=4, description="unmasks names and phones")
+        str | None, Query(max_length=PHONE_LAST4_MAX, description="unmasks names and phones")
     ] = None,
-    lang: Annotated[str | None, Query(max_length=8)] = None,
+    lang: Annotated[str | None, Query(max_length=LANG_MAX)] = None,
 ) -> Response:
     """Track one parcel. Public: names, phones and addresses are masked unless the last four
-    digits of the recipient's or sender's phone are given. Anonymous lookups are rate-limited."""
-    limit_public(request, user, 1, clock.now())
-    locale = _locale(request, lang)
+    digits of the recipient's or sender's phone are given. Anonymous lookups are rate-limited.
+
+    (Most anonymous lookups are answered before they reach this route, by the same code:
+    ``tracking.public.PublicLookupShortcut``.)"""
+    if user is None:
+        return await public_lookup(request, number, phone_last4, lang)
+    locale = lookup_locale(request, lang)
 
     def lookup() -> Response:
-        if user is not None:
-            try:
-                waybill: Any = get_waybill(session, number, user, settings)
-                seen = visibility(user, waybill, phone_last4)
-                view = tracking_view(
-                    session, waybill, locale=locale, now=clock.now(), reveal=seen.reveal,
-                    staff=seen.staff,
-                )  # fmt: skip
-            finally:
-                # Read-only: the connection goes back to the pool here, not in another trip.
-                session.close()
-        else:
-            # The public needs no unit of work: two reads on a pooled connection.
-            with request.app.state.read_engine.connect() as conn:
-                waybill = _public_waybill(conn, number, settings)
-                seen = visibility(None, waybill, phone_last4)
-                view = tracking_view(
-                    conn, waybill, locale=locale, now=clock.now(), reveal=seen.reveal, staff=False
-                )
-        # Serialised once, here: returning the model would make FastAPI dump, re-validate and
-        # dump it again (the response_model above still documents the shape).
-        return Response(view.model_dump_json(), media_type="application/json")
+        try:
+            waybill = get_waybill(session, number, user, settings)
+            seen = visibility(user, waybill, phone_last4)
+            view = tracking_view(
+                session, waybill, locale=locale, now=clock.now(), reveal=seen.reveal,
+                staff=seen.staff,
+            )  # fmt: skip
+        finally:
+            # Read-only: the connection goes back to the pool here, not in another trip.
+            session.close()
+        return json_response(view)
 
-    # An embedded SQLite lookup is a few hundred microseconds of CPU and no network wait: it
-    # runs on the event loop, which saves two hand-offs to the thread pool (each costs about as
-    # much as the lookup's queries; the GIL serialises the work anyway). A database server is
-    # waited on over the network: all of its work goes to the pool in one trip.
-    if request.app.state.engine.dialect.name == "sqlite":
-        return lookup()
     return await run_in_threadpool(lookup)
-
-
-def _public_waybill(db: Reader, number: str, settings: Settings) -> Any:
-    valid = check_waybill_number(number, settings)
-    waybill = waybill_repo.tracking_record(db, valid)
-    if waybill is None:
-        raise WaybillNotFound(f"waybill {valid} not found")
-    return waybill
 
 
 @router.post("/tracking/batch", response_model=list[TrackingBatchItem])
@@ -132,14 +118,14 @@ def track_many(
 ) -> list[TrackingBatchItem]:
     """Track up to 50 parcels at once; each number is answered on its own."""
     limit_public(request, user, len(data.numbers), clock.now())
-    locale = _locale(request, lang)
+    locale = lookup_locale(request, lang)
     items = []
     for raw in data.numbers:
         try:
             waybill = (
                 get_waybill(session, raw, user, settings)
                 if user is not None
-                else _public_waybill(session, raw, settings)
+                else public_waybill(session, raw, settings)
             )
         except AppError as exc:
             items.append(TrackingBatchItem(number=raw, found=False, error=exc.code))

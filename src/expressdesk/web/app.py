@@ -27,6 +27,7 @@ from expressdesk.clock import Clock, SystemClock
 from expressdesk.config import Settings
 from expressdesk.db import create_db_engine, create_session_factory, read_only
 from expressdesk.errors import AppError, FieldProblem
+from expressdesk.tracking.public import PublicLookupShortcut
 from expressdesk.web.deps import Allow
 from expressdesk.web.pages import LoginRequired, make_templates, render
 from expressdesk.web.ratelimit import RateLimiter
@@ -115,6 +116,14 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+async def app_error_response(request: Request, exc: AppError) -> Response:
+    """An application error as the caller reads it: JSON (or an error page), with its headers."""
+    response = _error_response(request, exc.status_code, exc.as_dict())
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -126,10 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
-        response = _error_response(request, exc.status_code, exc.as_dict())
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
+        return await app_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -318,4 +324,6 @@ def create_app(
     # Uploads are capped by settings; JSON bodies by the same figure plus form overhead.
     largest = max(settings.max_upload_bytes, settings.photo_max_bytes)
     app.add_middleware(BodySizeLimit, limit=largest + 64 * 1024)
+    # Outermost: the public's lookups skip the rest (see tracking/public.py).
+    app.add_middleware(PublicLookupShortcut, on_error=app_error_response)
     return app

@@ -105,7 +105,8 @@ def _touch_token(request: Request, token_id: int, clock: Clock) -> None:
         log.warning("could not record the use of API token %s", token_id, exc_info=True)
 
 
-def _has_credentials(request: Request) -> bool:
+def has_credentials(request: Request) -> bool:
+    """Whether the request carries an API token or a login cookie (valid or not)."""
     return _bearer_token(request) is not None or SESSION_COOKIE in request.cookies
 
 
@@ -163,7 +164,7 @@ class Allow:
         return cls(*STAFF_ROLES)
 
     async def __call__(self, request: Request, session: SessionDep, clock: ClockDep) -> User | None:
-        if _has_credentials(request):
+        if has_credentials(request):
             user = await run_in_threadpool(resolve_user, request, session, clock)
         else:
             request.state.user = user = None

@@ -140,6 +140,36 @@ def test_public_lookups_are_rate_limited_with_a_clear_message(
     assert client.get(f"/api/v1/tracking/{number}").status_code == 200
 
 
+def test_the_short_path_and_the_route_answer_alike(
+    client: TestClient, world: World, number: str, clock: FixedClock
+) -> None:
+    """Plain anonymous lookups are answered before FastAPI's routing (tracking/public.py);
+    the rest reach the route. A caller cannot tell which path answered, and credentials are
+    never ignored."""
+    upload(client, world, life(number, clock.now() - timedelta(days=3)))
+    url = f"/api/v1/tracking/{number}"
+    short = client.get(url, params={"lang": "en"})
+    # An extra parameter sends the lookup on to the route: the same answer.
+    routed = client.get(url, params={"lang": "en", "utm_source": "sms"})
+    assert short.status_code == routed.status_code == 200
+    assert short.json() == routed.json() and short.json()["masked"] is True
+    assert short.headers["content-type"] == routed.headers["content-type"] == "application/json"
+    # A token is checked, never taken for an anonymous call; a stale login cookie is the public.
+    refused = client.get(url, headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and refused.json()["error"] == "not_authenticated"
+    stale = client.get(url, headers={"Cookie": "ed_session=expired"})
+    assert stale.status_code == 200 and stale.json()["masked"] is True
+    assert client.get(url, headers=world.headers("agent")).json()["custody"] is not None
+    # Out-of-bound parameters get the route's validation error, naming the field.
+    too_long = client.get(url, params={"lang": "zh_CN-Hans-x"})
+    assert too_long.status_code == 422 and too_long.json()["problems"][0]["field"] == "lang"
+    # Spaces and dashes are tolerated on both paths; errors read the same.
+    spaced = client.get(f"/api/v1/tracking/{number[:4]}-{number[4:8]} {number[8:]}")
+    assert spaced.status_code == 200 and spaced.json()["number"] == number
+    assert client.get(f"{url}0").json()["error"] == "invalid_waybill_number"
+    assert client.get(f"{url}0", params={"x": "1"}).json()["error"] == "invalid_waybill_number"
+
+
 def test_estimate_is_set_at_pickup_revised_and_late_is_flagged(
     client: TestClient, world: World, number: str, clock: FixedClock
 ) -> None:
