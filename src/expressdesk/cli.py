@@ -444,6 +444,8 @@ def serve(
     """Serve the web app and the API."""
     import uvicorn
 
+    from expressdesk.web.server_logging import server_logging
+
     _settings()
     uvicorn.run(
         "expressdesk.web.asgi:build",
@@ -452,6 +454,7 @@ def serve(
         reload=reload,
         factory=True,
         proxy_headers=True,
+        log_config=server_logging(),
     )
 
 

@@ -23,12 +23,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def running_server(
+    database_url: str, log: Path | None = None, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start the server on ``database_url`` (extra EXPRESSDESK_* settings in ``env``), wait
-    until /healthz answers, yield its base URL and process; stop it afterwards."""
+    until /healthz answers, yield its base URL and process; stop it afterwards. Its standard
+    error goes to ``log`` (else to $EXPRESSDESK_SERVER_LOG, else nowhere)."""
     port = free_port()
     environment = {**os.environ, "EXPRESSDESK_DATABASE_URL": database_url, **env}
-    log = os.environ.get("EXPRESSDESK_SERVER_LOG", os.devnull)
+    log = log or Path(os.environ.get("EXPRESSDESK_SERVER_LOG", os.devnull))
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "expressdesk"), "serve", "--port", str(port)],

@@ -1,7 +1,9 @@
-"""An acknowledged scan survives a crash of the server process (kill -9 right after the 200)."""
+"""The real server process: an acknowledged scan survives its crash (kill -9 right after the
+200); its log lines carry the time."""
 
 from __future__ import annotations
 
+import re
 import signal
 from datetime import timedelta
 from pathlib import Path
@@ -39,3 +41,22 @@ def test_acknowledged_scans_survive_a_killed_server(
         server.wait(timeout=10)
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ScanEvent)) == len(scans)
+
+
+def test_the_server_log_has_a_time_on_every_line(
+    database_url: str, client: TestClient, world: World, tmp_path: Path
+) -> None:
+    number = client.post(
+        "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
+    ).json()["number"]
+    log = tmp_path / "server.log"
+    with running_server(database_url, log, EXPRESSDESK_DATA_DIR=str(tmp_path)) as (base, _):
+        assert httpx.get(f"{base}/api/v1/tracking/{number}").status_code == 200
+        assert httpx.get(f"{base}/api/v1/tracking/{number}0").status_code == 422
+    lines = log.read_text().splitlines()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+    assert lines and all(re.match(stamp, line) for line in lines), lines
+    # Public lookups are in the access log, answered or refused, like every other request.
+    assert any(f'"GET /api/v1/tracking/{number} HTTP/1.1" 200' in line for line in lines)
+    assert any(f'"GET /api/v1/tracking/{number}0 HTTP/1.1" 422' in line for line in lines)
+    assert any("INFO uvicorn.error: Application startup complete" in line for line in lines)
