@@ -11,11 +11,13 @@ so the two paths cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import psycopg
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from expressdesk import i18n
@@ -23,13 +25,18 @@ from expressdesk.clock import Clock
 from expressdesk.config import Settings
 from expressdesk.db import Reader
 from expressdesk.errors import AppError
+from expressdesk.tracking import repository
 from expressdesk.tracking.access import limit_public, visibility
-from expressdesk.tracking.query import tracking_view
+from expressdesk.tracking.query import build_tracking_view, people_named, tracking_view
+from expressdesk.tracking.repository import FacilityName
 from expressdesk.tracking.schemas import TrackingOut
 from expressdesk.waybills import repository as waybill_repo
 from expressdesk.waybills.service import WaybillNotFound, check_waybill_number
 from expressdesk.web.deps import has_credentials
 from expressdesk.web.routing import API_PREFIX
+
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
 
 LOOKUP_PATH = f"{API_PREFIX}/tracking/"
 # The route's query parameters and their bounds (the route declares the same for FastAPI).
@@ -68,6 +75,19 @@ async def public_lookup(
     locale = lookup_locale(request, lang)
     limit_public(request, None, 1, now)  # refused before any database work
 
+    reads: AsyncConnectionPool | None = state.async_reads
+    if reads is not None and not reads.closed:
+        # PostgreSQL: the reads are awaited on the event loop (db.async_read_pool).
+        waybill, events, facilities, people = await _read_async(
+            reads, state.engine, number, settings
+        )
+        seen = visibility(None, waybill, phone_last4)
+        view = build_tracking_view(
+            waybill, events, facilities, people, locale=locale, now=now, reveal=seen.reveal,
+            staff=False,
+        )  # fmt: skip
+        return json_response(view)
+
     def lookup() -> Response:
         # No unit of work: two reads on a pooled connection (autocommit on PostgreSQL).
         with state.read_engine.connect() as conn:
@@ -80,11 +100,41 @@ async def public_lookup(
 
     # On embedded SQLite the lookup is a few hundred microseconds of CPU and no network wait:
     # it runs on the event loop, which saves a hand-off to the thread pool (costing about as
-    # much as the queries; the GIL serialises the work anyway). A database server is waited on
-    # over the network: the lookup goes to the thread pool in one trip.
+    # much as the queries; the GIL serialises the work anyway). PostgreSQL without its
+    # asynchronous pool (an application that was built but not started) uses the thread pool.
     if state.engine.dialect.name == "sqlite":
         return lookup()
     return await run_in_threadpool(lookup)
+
+
+Reads = tuple[Any, list[Any], dict[int, FacilityName], dict[int, str]]
+
+
+async def _read_async(
+    pool: AsyncConnectionPool, engine: Engine, number: str, settings: Settings
+) -> Reads:
+    """The waybill, its timeline, the facility directory and the couriers' names, read on an
+    asynchronous connection. A connection the server dropped (a restart, a fail-over) fails
+    the first read: the pool then replaces its broken connections and the read, which changes
+    nothing, is made once more."""
+    valid = check_waybill_number(number, settings)
+    try:
+        return await _reads(pool, engine, valid)
+    except psycopg.OperationalError:
+        await pool.check()
+        return await _reads(pool, engine, valid)
+
+
+async def _reads(pool: AsyncConnectionPool, engine: Engine, number: str) -> Reads:
+    dialect = engine.dialect
+    async with pool.connection() as conn:
+        waybill = await waybill_repo.tracking_record_async(conn, dialect, number)
+        if waybill is None:
+            raise WaybillNotFound(f"waybill {number} not found")
+        events = await repository.timeline_rows_async(conn, dialect, waybill.id, waybill.created_at)
+        facilities = await repository.facility_directory_async(conn, engine)
+        people = await repository.usernames_async(conn, dialect, people_named(events, False))
+    return waybill, events, facilities, people
 
 
 ErrorRenderer = Callable[[Request, AppError], Awaitable[Response]]

@@ -116,11 +116,31 @@ def tracking_view(
     shipper, or a visitor who confirmed the phone); ``staff``: anomalies, custody, raw strings."""
     events = repository.timeline_rows(db, waybill.id, waybill.created_at)
     facilities = repository.facility_directory(db)
-    people = repository.usernames(
-        db,
-        [e.courier_id for e in events if e.courier_id]
-        + ([e.operator_id for e in events if e.operator_id] if staff else []),
+    people = repository.usernames(db, people_named(events, staff))
+    return build_tracking_view(
+        waybill, events, facilities, people, locale=locale, now=now, reveal=reveal, staff=staff
     )
+
+
+def people_named(events: list[Any], staff: bool) -> list[int]:
+    """Whose names a timeline shows: the couriers (and, to staff, the operators)."""
+    couriers = [e.courier_id for e in events if e.courier_id]
+    return couriers + ([e.operator_id for e in events if e.operator_id] if staff else [])
+
+
+def build_tracking_view(
+    waybill: Waybill | Any,
+    events: list[Any],
+    facilities: dict[int, repository.FacilityName],
+    people: dict[int, str],
+    *,
+    locale: str,
+    now: datetime,
+    reveal: bool,
+    staff: bool,
+) -> TrackingOut:
+    """``tracking_view`` from what it read: the waybill's timeline rows, the facility
+    directory and the names of the people in it."""
     timeline = []
     for e in reversed(events):  # newest first, as every tracking page shows it
         kind = ScanType(e.scan_type)

@@ -9,7 +9,21 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, func, select, tuple_, update
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Row,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from expressdesk.db import DriverQuery, Reader
@@ -198,13 +212,12 @@ _EVENT_TIMES = (EVENT_COLUMNS.index("event_time"), EVENT_COLUMNS.index("received
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
+    """A timestamp as SQLAlchemy's SQLite DATETIME stores it (UTC, 'YYYY-MM-DD HH:MM:SS.ffffff')."""
     if value is None:
         return None
     d = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return (
-        f"{d.year:04d}-{d.month:02d}-{d.day:02d} "
-        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}"
-    )
+    # isoformat is C code: a third of the cost of formatting the seven fields in Python.
+    return d.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _driver(session: Session) -> Any:
@@ -318,6 +331,14 @@ def timeline_rows(db: Reader, waybill_id: int, created_at: datetime) -> list[Any
     return _TIMELINE.all(db, waybill_id=waybill_id, since=created_at - EARLIEST_BEFORE_ORDER)
 
 
+async def timeline_rows_async(
+    conn: Any, dialect: Dialect, waybill_id: int, created_at: datetime
+) -> list[Any]:
+    """``timeline_rows`` on an asynchronous driver connection (``db.async_read_pool``)."""
+    since = created_at - EARLIEST_BEFORE_ORDER
+    return await _TIMELINE.all_async(conn, dialect, waybill_id=waybill_id, since=since)
+
+
 @dataclass(frozen=True)
 class FacilityName:
     code: str
@@ -327,19 +348,39 @@ class FacilityName:
 
 _DIRECTORY: dict[int, tuple[float, dict[int, FacilityName]]] = {}
 DIRECTORY_TTL_SECONDS = 60.0
+_FACILITIES = DriverQuery(
+    select(Facility.id, Facility.code, Facility.name, Facility.city), "FacilityRow"
+)
+
+
+def _cached_directory(key: int) -> dict[int, FacilityName] | None:
+    cached = _DIRECTORY.get(key)
+    if cached is None or time.monotonic() - cached[0] > DIRECTORY_TTL_SECONDS:
+        return None
+    return cached[1]
+
+
+def _remember_directory(key: int, rows: Iterable[Any]) -> dict[int, FacilityName]:
+    directory = {r.id: FacilityName(r.code, r.name, r.city) for r in rows}
+    _DIRECTORY[key] = (time.monotonic(), directory)
+    return directory
 
 
 def facility_directory(db: Reader) -> dict[int, FacilityName]:
     """Every facility's code, name and city, cached a minute per database (facilities change
     rarely; the tracking page would otherwise query them on every lookup)."""
     key = id(db.get_bind() if isinstance(db, Session) else db.engine)
-    cached = _DIRECTORY.get(key)
-    now = time.monotonic()
-    if cached is None or now - cached[0] > DIRECTORY_TTL_SECONDS:
-        rows = db.execute(select(Facility.id, Facility.code, Facility.name, Facility.city))
-        cached = (now, {r.id: FacilityName(r.code, r.name, r.city) for r in rows})
-        _DIRECTORY[key] = cached
-    return cached[1]
+    return _cached_directory(key) or _remember_directory(key, _FACILITIES.all(db))
+
+
+async def facility_directory_async(conn: Any, engine: Engine) -> dict[int, FacilityName]:
+    """``facility_directory`` for ``engine``'s database, read if need be on an asynchronous
+    driver connection."""
+    key = id(engine)
+    cached = _cached_directory(key)
+    if cached is None:
+        cached = _remember_directory(key, await _FACILITIES.all_async(conn, engine.dialect))
+    return cached
 
 
 def usernames(db: Reader, ids: Iterable[int]) -> dict[int, str]:
@@ -350,6 +391,23 @@ def usernames(db: Reader, ids: Iterable[int]) -> dict[int, str]:
         r.id: r.display_name
         for r in db.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
     }
+
+
+# PostgreSQL only (an array parameter): the asynchronous read path exists there alone.
+_USERNAMES_PG = DriverQuery(
+    select(User.id, User.display_name).where(
+        User.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+    ),
+    "UserName",
+)
+
+
+async def usernames_async(conn: Any, dialect: Dialect, ids: Iterable[int]) -> dict[int, str]:
+    """``usernames`` on an asynchronous PostgreSQL driver connection."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {r.id: r.display_name for r in await _USERNAMES_PG.all_async(conn, dialect, ids=wanted)}
 
 
 def partner_statuses_seen(session: Session, since: datetime) -> list[Row[Any]]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, joinedload
 
 from expressdesk.db import DriverQuery, Reader
@@ -148,6 +149,11 @@ def tracking_record(db: Reader, number: str) -> Any | None:
     """The columns a tracking lookup shows, by number (one indexed lookup, no joins; a hot path:
     see ``DriverQuery``)."""
     return _TRACKING_BY_NUMBER.first(db, number=number)
+
+
+async def tracking_record_async(conn: Any, dialect: Dialect, number: str) -> Any | None:
+    """``tracking_record`` on an asynchronous driver connection (``db.async_read_pool``)."""
+    return await _TRACKING_BY_NUMBER.first_async(conn, dialect, number=number)
 
 
 def status_counts(session: Session, customer_id: int | None = None) -> dict[ShipmentStatus, int]:

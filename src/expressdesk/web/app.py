@@ -25,7 +25,7 @@ from swagger_ui_bundle import swagger_ui_path
 from expressdesk import __version__
 from expressdesk.clock import Clock, SystemClock
 from expressdesk.config import Settings
-from expressdesk.db import create_db_engine, create_session_factory, read_only
+from expressdesk.db import async_read_pool, create_db_engine, create_session_factory, read_only
 from expressdesk.errors import AppError, FieldProblem
 from expressdesk.tracking.public import PublicLookupShortcut
 from expressdesk.web.deps import Allow
@@ -202,7 +202,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     embedded = app.state.engine.dialect.name == "sqlite"
     limiter.total_tokens = settings.worker_threads or (2 if embedded else 8)
-    yield
+    reads = app.state.async_reads  # PostgreSQL's asynchronous pool for the public's lookups
+    if reads is not None:
+        await reads.open()
+    try:
+        yield
+    finally:
+        if reads is not None:
+            await reads.close()
 
 
 def create_app(
@@ -254,6 +261,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
+    app.state.async_reads = async_read_pool(engine)
     app.state.session_factory = create_session_factory(engine)
     app.state.writer_session_factory = create_session_factory(engine, writes=True)
     app.state.templates = make_templates()

@@ -7,14 +7,26 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from expressdesk.clock import FixedClock
-from expressdesk.db import read_only
+from expressdesk.db import READS_APPLICATION_NAME, read_only
 from expressdesk.enums import ShipmentStatus
-from expressdesk.tracking.repository import _TIMELINE, EARLIEST_BEFORE_ORDER, timeline_rows
-from expressdesk.waybills.repository import _TRACKING_BY_NUMBER, tracking_record
+from expressdesk.tracking.repository import (
+    _TIMELINE,
+    EARLIEST_BEFORE_ORDER,
+    timeline_rows,
+    timeline_rows_async,
+    usernames,
+    usernames_async,
+)
+from expressdesk.waybills.repository import (
+    _TRACKING_BY_NUMBER,
+    tracking_record,
+    tracking_record_async,
+)
+from expressdesk.web.app import create_app
 from tests.support.scans import life, scan
 from tests.support.world import World, waybill_payload
 
@@ -229,3 +241,55 @@ def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
                 [type(v) for v in e] for e in expected_events
             ]
             assert tracking_record(db, "ED000000000000") is None
+
+
+def test_postgresql_awaits_the_public_reads_on_the_event_loop(
+    client: TestClient, world: World, number: str, clock: FixedClock, session: Session,
+    engine: Engine,
+) -> None:  # fmt: skip
+    """On PostgreSQL the public lookup awaits its reads on an asynchronous pool (no thread pool):
+    the rows are the synchronous path's, type for type; a connection the server dropped costs
+    no failed lookup; an application built but not started still answers, through the thread
+    pool."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the asynchronous read path is PostgreSQL's (SQLite reads on the loop as is)")
+    upload(client, world, life(number, clock.now() - timedelta(days=3)))
+    session.rollback()
+    reads = client.app.state.async_reads  # type: ignore[attr-defined]
+    assert reads is not None and not reads.closed
+    dialect = engine.dialect
+
+    async def read() -> tuple[Any, list[Any], dict[int, str]]:
+        async with reads.connection() as conn:
+            record = await tracking_record_async(conn, dialect, number)
+            events = await timeline_rows_async(conn, dialect, record.id, record.created_at)
+            people = await usernames_async(conn, dialect, [e.courier_id for e in events])
+            return record, events, people
+
+    record, events, people = client.portal.call(read)  # type: ignore[union-attr]
+    expected = tracking_record(session, number)
+    assert list(record) == list(expected) and [type(v) for v in record] == [
+        type(v) for v in expected
+    ]
+    expected_events = timeline_rows(session, expected.id, expected.created_at)
+    assert [list(e) for e in events] == [list(e) for e in expected_events]
+    assert [[type(v) for v in e] for e in events] == [[type(v) for v in e] for e in expected_events]
+    couriers = [e.courier_id for e in events if e.courier_id]
+    assert couriers and people == usernames(session, couriers)
+
+    url = f"/api/v1/tracking/{number}"
+    answer = client.get(url, params={"lang": "en"}).json()
+    # The courier's name, read asynchronously too.
+    assert any("(courier " in e["description"] for e in answer["events"])
+    # The server drops the pool's connections (a restart, a fail-over): the next lookup is
+    # answered all the same.
+    session.execute(
+        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"),
+        {"n": READS_APPLICATION_NAME},
+    )
+    session.commit()
+    assert client.get(url, params={"lang": "en"}).json() == answer
+
+    unstarted = create_app(client.app.state.settings, clock=clock, engine=engine)  # type: ignore[attr-defined]
+    assert unstarted.state.async_reads.closed
+    assert TestClient(unstarted).get(url, params={"lang": "en"}).json() == answer
