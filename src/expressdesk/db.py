@@ -50,6 +50,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            # The text SQLite holds, parsed and made aware in one step: the general path calls
+            # the dialect's parser, then process_result_value (every timestamp of every read).
+            return _sqlite_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _sqlite_utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -155,7 +169,8 @@ class _Compiled:
     sql: str
     params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     positional: bool
-    results: tuple[Callable[[Any], Any] | None, ...]
+    # (column index, result processor) of the columns that have one (most have none).
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class DriverQuery:
@@ -185,8 +200,9 @@ class DriverQuery:
             ),
             positional=compiled.positiontup is not None,
             results=tuple(
-                c.type.dialect_impl(dialect).result_processor(dialect, None)
-                for c in self.statement.selected_columns
+                (i, process)
+                for i, c in enumerate(self.statement.selected_columns)
+                if (process := c.type.dialect_impl(dialect).result_processor(dialect, None))
             ),
         )
 
@@ -207,10 +223,14 @@ class DriverQuery:
 
     def _rows(self, compiled: _Compiled, rows: Iterable[Any]) -> list[Any]:
         make, results = self._make, compiled.results
-        return [
-            make([(p(v) if p and v is not None else v) for p, v in zip(results, row, strict=True)])
-            for row in rows
-        ]
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, process in results:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            out.append(make(values))
+        return out
 
     def all(self, db: Reader, **params: Any) -> list[Any]:
         """The rows (named tuples) for ``params``, in the transaction ``db`` is in, if any."""

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import psycopg
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from expressdesk import i18n
@@ -88,23 +88,32 @@ async def public_lookup(
         )  # fmt: skip
         return json_response(view)
 
-    def lookup() -> Response:
-        # No unit of work: two reads on a pooled connection (autocommit on PostgreSQL).
-        with state.read_engine.connect() as conn:
-            waybill = public_waybill(conn, number, settings)
-            seen = visibility(None, waybill, phone_last4)
-            view = tracking_view(
-                conn, waybill, locale=locale, now=now, reveal=seen.reveal, staff=False
-            )
+    def read(conn: Connection) -> Response:
+        # No unit of work: a few reads in autocommit.
+        waybill = public_waybill(conn, number, settings)
+        seen = visibility(None, waybill, phone_last4)
+        view = tracking_view(conn, waybill, locale=locale, now=now, reveal=seen.reveal, staff=False)
         return json_response(view)
+
+    def lookup() -> Response:
+        with state.read_engine.connect() as conn:
+            return read(conn)
 
     # On embedded SQLite the lookup is a few hundred microseconds of CPU and no network wait:
     # it runs on the event loop, which saves a hand-off to the thread pool (costing about as
-    # much as the queries; the GIL serialises the work anyway). PostgreSQL without its
-    # asynchronous pool (an application that was built but not started) uses the thread pool.
-    if state.engine.dialect.name == "sqlite":
+    # much as the queries; the GIL serialises the work anyway), on the loop's own connection
+    # (app.state.loop_reads). PostgreSQL without its asynchronous pool (an application that was
+    # built but not started) uses the thread pool.
+    if state.engine.dialect.name != "sqlite":
+        return await run_in_threadpool(lookup)
+    conn = state.loop_reads
+    if conn is None:  # not started (lifespan not run)
         return lookup()
-    return await run_in_threadpool(lookup)
+    try:
+        return read(conn)
+    finally:
+        if conn.in_transaction():  # a read through SQLAlchemy began one: never keep a snapshot
+            conn.rollback()
 
 
 Reads = tuple[Any, list[Any], dict[int, FacilityName], dict[int, str]]

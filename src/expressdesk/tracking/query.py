@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -68,12 +69,19 @@ def _detail(event: Any, locale: str, couriers: dict[int, str], reveal_phone: boo
     return ""
 
 
+@cache
+def _offset(minutes: int) -> timezone:
+    return timezone(timedelta(minutes=minutes))
+
+
 def _local_time(event: Any) -> datetime:
     at: datetime = event.event_time
-    return at.astimezone(timezone(timedelta(minutes=event.utc_offset_min)))
+    return at.astimezone(_offset(event.utc_offset_min))
 
 
+@lru_cache(maxsize=8192)
 def _ref(facility: repository.FacilityName | None) -> FacilityRef | None:
+    # One model per facility (as the directory names it), shared by every view: never mutated.
     return (
         FacilityRef(code=facility.code, name=facility.name, city=facility.city)
         if facility

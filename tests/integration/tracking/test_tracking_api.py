@@ -243,6 +243,25 @@ def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
             assert tracking_record(db, "ED000000000000") is None
 
 
+def test_each_lookup_sees_the_scans_committed_before_it(
+    client: TestClient, world: World, number: str, clock: FixedClock
+) -> None:
+    """The public's lookups share long-lived connections (SQLite: one on the event loop;
+    PostgreSQL: an asynchronous pool): none may keep an old snapshot, not even after a lookup
+    that named a courier (a read that goes through SQLAlchemy and opens a transaction)."""
+    scans = life(number, clock.now() - timedelta(days=3))
+    url = f"/api/v1/tracking/{number}"
+    seen, sent = [], 0
+    for upto in (1, 7, 8):  # picked up; out for delivery (the courier named); signed
+        upload(client, world, scans[sent:upto])
+        sent = upto
+        body = client.get(url, params={"lang": "en"}).json()
+        seen.append((body["status"], body["events"]))
+    assert [status for status, _ in seen] == ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]
+    assert [len(events) for _, events in seen] == [1, 7, 8]
+    assert "(courier " in seen[1][1][0]["description"]
+
+
 def test_postgresql_awaits_the_public_reads_on_the_event_loop(
     client: TestClient, world: World, number: str, clock: FixedClock, session: Session,
     engine: Engine,
