@@ -441,21 +441,28 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     reload: Annotated[bool, typer.Option(help="restart on code changes (development)")] = False,
 ) -> None:
-    """Serve the web app and the API."""
-    import uvicorn
+    """Serve the web app and the API (one worker process, restarted if it dies)."""
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
 
-    from expressdesk.web.server_logging import server_logging
+    from expressdesk.web.server_logging import ACCESS_FORMAT, lean_log_records, server_logging
 
     _settings()
-    uvicorn.run(
-        "expressdesk.web.asgi:build",
-        host=host,
+    lean_log_records()
+    Server(
+        "expressdesk.web.asgi:serve_app",
+        address=host,
         port=port,
-        reload=reload,
+        interface=Interfaces.ASGI,
         factory=True,
-        proxy_headers=True,
-        log_config=server_logging(),
-    )
+        workers=1,
+        loop=Loops.auto,  # uvloop
+        respawn_failed_workers=True,
+        log_dictconfig=server_logging(),
+        log_access=True,
+        log_access_format=ACCESS_FORMAT,
+        reload=reload,
+    ).serve()
 
 
 def main() -> None:

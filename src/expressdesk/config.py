@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Threads serving sync routes; default: 2 on SQLite (in-process, CPU-bound work where more
     # threads only contend for the GIL), 8 on PostgreSQL (threads wait on the network).
     worker_threads: int | None = Field(default=None, ge=1, le=200)
+    # Reverse proxies whose X-Forwarded-For / -Proto the server believes (comma-separated
+    # addresses or networks, "*" for any): the client address is what rate limits count.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Public tracking: waybill numbers a client may look up per minute (enumeration defence).
     public_lookups_per_minute: int = Field(default=60, ge=1)
 

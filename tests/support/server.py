@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +28,7 @@ def free_port() -> int:
 def running_server(
     database_url: str, log: Path | None = None, **env: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start the server on ``database_url`` (extra EXPRESSDESK_* settings in ``env``), wait
+    """Start ``expressdesk serve`` on ``database_url`` (extra EXPRESSDESK_* settings in ``env``), wait
     until /healthz answers, yield its base URL and process; stop it afterwards. Its standard
     error goes to ``log`` (else to $EXPRESSDESK_SERVER_LOG, else nowhere)."""
     port = free_port()
@@ -39,6 +41,7 @@ def running_server(
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
+            start_new_session=True,  # its own process group: the server and its worker
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -54,5 +57,12 @@ def running_server(
             yield base, process
         finally:
             if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
+                process.terminate()  # a graceful stop of the worker, then of the server
+                process.wait(timeout=15)
+            kill_group(process, signal.SIGKILL)  # anything left behind (e.g. after a crash)
+
+
+def kill_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Send ``sig`` to the server and to its worker process(es)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
