@@ -1,4 +1,4 @@
-"""Benchmark 2: scan ingestion over HTTP (POST /api/v1/scans), one uvicorn worker, batches of 500.
+"""Benchmark 2: scan ingestion over HTTP (POST /api/v1/scans), one server worker, batches of 500.
 
     .venv/bin/python benchmarks/ingest_http.py [--events 200000] [--db sqlite|postgresql]
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/tracking_lookup.py [--db sqlite|postgresql] [--small 100000] [--large 1000000]
 
-Each waybill has a 5-scan history. One uvicorn worker (`expressdesk serve`) answers
+Each waybill has a 5-scan history. One server worker (`expressdesk serve`) answers
 GET /api/v1/tracking/{number} (anonymous: masked data; the per-client limit is raised for the
 load generator). `wrk` (Debian package) drives it with 16 connections on random numbers for 20 s.
 Goals: ≥ 1,000 lookups/s with p99 ≤ 20 ms at 1 M waybills, and p50 at 1 M within 1.5× of
