@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
-    from psycopg_pool import AsyncConnectionPool
+    import asyncpg
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -207,9 +207,10 @@ class DriverQuery:
         )
 
     def _bind(self, dialect: Dialect, params: dict[str, Any]) -> tuple[_Compiled, Any]:
-        compiled = self._compiled.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}"  # e.g. psycopg and asyncpg: other SQL
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = self._compile(dialect)
+            compiled = self._compiled[key] = self._compile(dialect)
         values = [
             (process(params[name]) if process else params[name])
             for name, process in compiled.params
@@ -249,13 +250,10 @@ class DriverQuery:
         return rows[0] if rows else None
 
     async def all_async(self, conn: Any, dialect: Dialect, **params: Any) -> list[Any]:
-        """The same rows on an asynchronous driver connection (psycopg's ``AsyncConnection``,
-        see ``async_read_pool``) of an engine of ``dialect``."""
+        """The same rows on an asyncpg connection of ``AsyncReads`` (``dialect``: its
+        ``dialect``); asyncpg prepares each statement once per connection."""
         compiled, args = self._bind(dialect, params)
-        async with conn.cursor() as cursor:
-            await cursor.execute(compiled.sql, args)
-            rows = await cursor.fetchall()
-        return self._rows(compiled, rows)
+        return self._rows(compiled, await conn.fetch(compiled.sql, *args))
 
     async def first_async(self, conn: Any, dialect: Dialect, **params: Any) -> Any | None:
         rows = await self.all_async(conn, dialect, **params)
@@ -265,23 +263,53 @@ class DriverQuery:
 READS_APPLICATION_NAME = "expressdesk public reads"
 
 
-def async_read_pool(engine: Engine, size: int = 10) -> AsyncConnectionPool | None:
-    """On PostgreSQL: a pool of asynchronous psycopg connections in autocommit, for the public's
-    reads on the event loop — no thread pool and no SQLAlchemy pool on their path (on this
-    machine they cost a PostgreSQL lookup two thirds of its CPU: benchmarks/README.md). The
-    connections are made with SQLAlchemy's own connection arguments (its adapters included).
-    The application opens the pool when it starts and closes it when it stops. None on SQLite,
-    whose reads run on the event loop as they are."""
+class AsyncReads:
+    """On PostgreSQL: a pool of asyncpg connections for the public's reads on the event loop — no
+    thread pool and no SQLAlchemy pool on their path (on this machine they cost a PostgreSQL
+    lookup two thirds of its CPU; asyncpg's protocol, in C, costs a third less client CPU per
+    lookup than psycopg's asynchronous one: benchmarks/README.md). Connections are made with
+    SQLAlchemy's own connection arguments for the same URL, in autocommit (asyncpg opens no
+    transaction), named for ``pg_stat_activity``. The application opens the pool when it starts
+    and closes it when it stops; ``DriverQuery.all_async`` reads on its connections, with its
+    statements compiled for ``dialect``."""
+
+    def __init__(self, engine: Engine, size: int) -> None:
+        from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+
+        self.dialect: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+        self.engine = engine  # what the reads are of (caches are kept per engine)
+        self._size = size
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._pool is None
+
+    async def open(self) -> None:
+        import asyncpg
+
+        url = self.engine.url.set(drivername="postgresql+asyncpg")
+        args, params = self.dialect.create_connect_args(url)
+        settings = {"application_name": READS_APPLICATION_NAME, **params.pop("server_settings", {})}
+        self._pool = await asyncpg.create_pool(
+            *args, **params, server_settings=settings, min_size=1, max_size=self._size
+        )
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    def connection(self) -> Any:
+        """``async with reads.connection() as conn``: a connection of the pool, given back after."""
+        if self._pool is None:
+            raise RuntimeError("the asynchronous read pool is not open")
+        return self._pool.acquire()
+
+
+def async_read_pool(engine: Engine, size: int = 10) -> AsyncReads | None:
+    """The asynchronous reads on PostgreSQL (see ``AsyncReads``); None on SQLite, whose reads run
+    on the event loop as they are."""
     if engine.dialect.name != "postgresql":
         return None
-    from psycopg_pool import AsyncConnectionPool
-
-    _, params = engine.dialect.create_connect_args(engine.url)
-    return AsyncConnectionPool(
-        # Named for pg_stat_activity, unless the database URL names its connections itself.
-        kwargs={"application_name": READS_APPLICATION_NAME, **params, "autocommit": True},
-        min_size=1,
-        max_size=size,
-        open=False,
-        name="public-reads",
-    )
+    return AsyncReads(engine, size)

@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-import psycopg
+import asyncpg
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from expressdesk import i18n
@@ -36,9 +36,15 @@ from expressdesk.web.deps import has_credentials
 from expressdesk.web.routing import API_PREFIX
 
 if TYPE_CHECKING:
-    from psycopg_pool import AsyncConnectionPool
+    from expressdesk.db import AsyncReads
 
 LOOKUP_PATH = f"{API_PREFIX}/tracking/"
+# What a read on a connection the server has dropped raises (asyncpg).
+DROPPED = (
+    asyncpg.exceptions.PostgresConnectionError,  # incl. "connection does not exist"
+    asyncpg.exceptions.AdminShutdownError,  # "terminating connection due to administrator command"
+    ConnectionError,
+)
 # The route's query parameters and their bounds (the route declares the same for FastAPI).
 PHONE_LAST4_MAX = 4
 LANG_MAX = 8
@@ -75,12 +81,10 @@ async def public_lookup(
     locale = lookup_locale(request, lang)
     limit_public(request, None, 1, now)  # refused before any database work
 
-    reads: AsyncConnectionPool | None = state.async_reads
+    reads: AsyncReads | None = state.async_reads
     if reads is not None and not reads.closed:
-        # PostgreSQL: the reads are awaited on the event loop (db.async_read_pool).
-        waybill, events, facilities, people = await _read_async(
-            reads, state.engine, number, settings
-        )
+        # PostgreSQL: the reads are awaited on the event loop (db.AsyncReads).
+        waybill, events, facilities, people = await _read_async(reads, number, settings)
         seen = visibility(None, waybill, phone_last4)
         view = build_tracking_view(
             waybill, events, facilities, people, locale=locale, now=now, reveal=seen.reveal,
@@ -119,29 +123,26 @@ async def public_lookup(
 Reads = tuple[Any, list[Any], dict[int, FacilityName], dict[int, str]]
 
 
-async def _read_async(
-    pool: AsyncConnectionPool, engine: Engine, number: str, settings: Settings
-) -> Reads:
+async def _read_async(reads: AsyncReads, number: str, settings: Settings) -> Reads:
     """The waybill, its timeline, the facility directory and the couriers' names, read on an
     asynchronous connection. A connection the server dropped (a restart, a fail-over) fails
-    the first read: the pool then replaces its broken connections and the read, which changes
-    nothing, is made once more."""
+    the first read; the pool replaces a closed connection when it is next taken, and the read,
+    which changes nothing, is made once more."""
     valid = check_waybill_number(number, settings)
     try:
-        return await _reads(pool, engine, valid)
-    except psycopg.OperationalError:
-        await pool.check()
-        return await _reads(pool, engine, valid)
+        return await _reads(reads, valid)
+    except DROPPED:
+        return await _reads(reads, valid)
 
 
-async def _reads(pool: AsyncConnectionPool, engine: Engine, number: str) -> Reads:
-    dialect = engine.dialect
-    async with pool.connection() as conn:
+async def _reads(reads: AsyncReads, number: str) -> Reads:
+    dialect = reads.dialect
+    async with reads.connection() as conn:
         waybill = await waybill_repo.tracking_record_async(conn, dialect, number)
         if waybill is None:
             raise WaybillNotFound(f"waybill {number} not found")
         events = await repository.timeline_rows_async(conn, dialect, waybill.id, waybill.created_at)
-        facilities = await repository.facility_directory_async(conn, engine)
+        facilities = await repository.facility_directory_async(conn, dialect, reads.engine)
         people = await repository.usernames_async(conn, dialect, people_named(events, False))
     return waybill, events, facilities, people
 

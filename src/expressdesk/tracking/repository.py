@@ -373,13 +373,15 @@ def facility_directory(db: Reader) -> dict[int, FacilityName]:
     return _cached_directory(key) or _remember_directory(key, _FACILITIES.all(db))
 
 
-async def facility_directory_async(conn: Any, engine: Engine) -> dict[int, FacilityName]:
+async def facility_directory_async(
+    conn: Any, dialect: Dialect, engine: Engine
+) -> dict[int, FacilityName]:
     """``facility_directory`` for ``engine``'s database, read if need be on an asynchronous
-    driver connection."""
+    driver connection (of ``dialect``)."""
     key = id(engine)
     cached = _cached_directory(key)
     if cached is None:
-        cached = _remember_directory(key, await _FACILITIES.all_async(conn, engine.dialect))
+        cached = _remember_directory(key, await _FACILITIES.all_async(conn, dialect))
     return cached
 
 

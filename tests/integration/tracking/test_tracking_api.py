@@ -276,7 +276,7 @@ def test_postgresql_awaits_the_public_reads_on_the_event_loop(
     session.rollback()
     reads = client.app.state.async_reads  # type: ignore[attr-defined]
     assert reads is not None and not reads.closed
-    dialect = engine.dialect
+    dialect = reads.dialect  # asyncpg's: the statements are compiled for it
 
     async def read() -> tuple[Any, list[Any], dict[int, str]]:
         async with reads.connection() as conn:
