@@ -300,6 +300,12 @@ class AsyncReads:
         if pool is not None:
             await pool.close()
 
+    async def renew(self) -> None:
+        """Replace every connection when it is next taken (after the server dropped some: the
+        others it dropped may not have noticed yet)."""
+        if self._pool is not None:
+            await self._pool.expire_connections()
+
     def connection(self) -> Any:
         """``async with reads.connection() as conn``: a connection of the pool, given back after."""
         if self._pool is None:

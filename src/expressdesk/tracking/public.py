@@ -43,6 +43,9 @@ LOOKUP_PATH = f"{API_PREFIX}/tracking/"
 DROPPED = (
     asyncpg.exceptions.PostgresConnectionError,  # incl. "connection does not exist"
     asyncpg.exceptions.AdminShutdownError,  # "terminating connection due to administrator command"
+    # An idle connection that received the server's closing message before its next query
+    # ("cannot switch to state …; another operation is in progress").
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
 )
 # The route's query parameters and their bounds (the route declares the same for FastAPI).
@@ -126,12 +129,13 @@ Reads = tuple[Any, list[Any], dict[int, FacilityName], dict[int, str]]
 async def _read_async(reads: AsyncReads, number: str, settings: Settings) -> Reads:
     """The waybill, its timeline, the facility directory and the couriers' names, read on an
     asynchronous connection. A connection the server dropped (a restart, a fail-over) fails
-    the first read; the pool replaces a closed connection when it is next taken, and the read,
-    which changes nothing, is made once more."""
+    the first read: then every connection of the pool is replaced (the server dropped the others
+    too, whether they noticed or not) and the read, which changes nothing, is made once more."""
     valid = check_waybill_number(number, settings)
     try:
         return await _reads(reads, valid)
     except DROPPED:
+        await reads.renew()
         return await _reads(reads, valid)
 
 
