@@ -162,10 +162,11 @@ def _follow_up(session: Session, response: SurveyResponse, waybill: Waybill | No
                settings: Settings, now: datetime) -> int:  # fmt: skip
     """A ticket for the unit the answer is about, so someone calls the customer back."""
     from expressdesk.desk.assign import choose_owner
+    from expressdesk.desk.clocks import load_setup
     from expressdesk.desk.repository import candidates
     from expressdesk.desk.rules import Channel, Priority, TicketType
     from expressdesk.desk.schemas import TicketCreate
-    from expressdesk.desk.service import create_ticket, load_setup
+    from expressdesk.desk.service import create_ticket
     from expressdesk.enums import Role
 
     setup = load_setup(session, settings)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
-from expressdesk.desk import admin, claims, followups, searches, service
+from expressdesk.desk import admin, claims, clocks, followups, searches, service
 from expressdesk.desk.compensation import ClaimKind
 from expressdesk.desk.rules import Channel, ComplaintCategory, TicketStatus, TicketType
 from expressdesk.desk.schemas import (
@@ -42,7 +42,7 @@ def load_demo_desk(session: Session, settings: Settings, now: datetime, rng: ran
             admin.load_china_year(session, year)
         except ValidationFailed:
             continue  # the library does not know that year yet
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     agents = list(session.scalars(select(User).where(User.role == Role.AGENT).order_by(User.id)))
     parcels = list(
         session.scalars(

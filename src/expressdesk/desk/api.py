@@ -15,6 +15,7 @@ from expressdesk.config import Settings
 from expressdesk.desk import (
     attachments,
     claims,
+    clocks,
     followups,
     repository,
     scripts,
@@ -78,7 +79,7 @@ def _own_ticket(session: Any, user: User, number: str) -> Any:
 
 def open_ticket_for(
     session: Any, user: User, data: TicketCreate, now: datetime, settings: Settings,
-    setup: service.DeskSetup, shipper_channel: Channel,
+    setup: clocks.DeskSetup, shipper_channel: Channel,
 ) -> tuple[Any, bool]:  # fmt: skip
     """Open a ticket as this user (a shipper: about their own parcels, on their own account);
     a trace request starts its search. Used by the API and the shipper portal."""
@@ -109,7 +110,7 @@ def open_ticket(
     """Open a ticket (a phone call, an e-mail typed in, an integration). A repeat call about
     the same parcel joins the open ticket: 200 with the call counted instead of 201."""
     now = clock.now()
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     ticket, merged = open_ticket_for(session, user, data, now, settings, setup, Channel.API)
     body = ticket_out(session, ticket, setup, now, locale_of(request, user),
                       public_only=user.role is Role.SHIPPER)  # fmt: skip
@@ -143,7 +144,7 @@ def show_ticket(
 ) -> TicketOut:
     """A ticket with each clock, its waybills and its trail (a shipper sees public entries)."""
     ticket = _own_ticket(session, user, number)
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     return ticket_out(session, ticket, setup, clock.now(), locale_of(request, user),
                       public_only=user.role is Role.SHIPPER)  # fmt: skip
 
@@ -161,7 +162,7 @@ def change_ticket(
     """Change status, priority, category or responsible unit; 409 if someone changed it since
     the version you saw."""
     now = clock.now()
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     ticket = service.change_ticket(session, user, number, data, now, setup)
     return ticket_out(session, ticket, setup, now, locale_of(request, user))
 
@@ -178,7 +179,7 @@ def reply_to_ticket(
 ) -> TicketOut:
     """A public reply or an internal note (desk); a shipper's message on their own ticket."""
     now = clock.now()
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     if user.role is Role.SHIPPER:
         ticket = _own_ticket(session, user, number)
         service.customer_message(session, ticket, user.display_name, data.body, now, setup)
@@ -240,7 +241,7 @@ def transfer_ticket(
 ) -> TicketOut:
     """Hand the ticket to one new owner (a person, or a unit's least-loaded person on duty)."""
     now = clock.now()
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     ticket = service.transfer(session, user, number, data, now, setup)
     return ticket_out(session, ticket, setup, now, locale_of(request, user))
 
@@ -255,7 +256,7 @@ def add_callback(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Promise the customer a call back by a due time."""
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     callback = followups.add_callback(session, user, number, data, clock.now(), setup)
     return {"id": callback.id, "due_at": callback.due_at.isoformat(), "owner_id": callback.owner_id}
 
@@ -295,7 +296,7 @@ def open_search(
 ) -> dict[str, Any]:
     """Open a lost-parcel search (找件) for the ticket's parcel with the unit that last held it."""
     ticket = service.get_ticket(session, number)
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     numbers = repository.waybill_numbers(session, [ticket.id])[ticket.id]
     wanted = waybill or (numbers[0] if numbers else None)
     if wanted is None or wanted not in numbers:
@@ -325,7 +326,7 @@ def report_search(
 ) -> dict[str, Any]:
     """The owning unit reports where it looked: found (the parcel gets a scan) or not found
     (the search moves back one step in the chain, or to the supervisor)."""
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     search = searches.report(session, user, search_id, data, clock.now(), setup, settings)
     return searches.search_out(session, search)
 
@@ -335,7 +336,7 @@ def open_claim(
     data: ClaimCreate, user: Desk, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Register a claim; the policy computes the payable amount."""
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     claim = claims.create_claim(session, user, data, clock.now(), setup, settings)
     return claims.claim_out(session, claim)
 
@@ -359,7 +360,7 @@ def decide_claim(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Approve, reject or mark paid (a supervisor above the approval threshold)."""
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     claim: Claim = claims.decide(session, user, number, data, clock.now(), setup)
     return claims.claim_out(session, claim)
 
@@ -367,7 +368,7 @@ def decide_claim(
 @desk_router.get("/desk/rules", response_model=list[RuleOut])
 def desk_rules(user: Desk, session: SessionDep, settings: SettingsDep) -> list[RuleOut]:
     """Every number the desk works by, with its source and the value in force."""
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     return [
         RuleOut(
             key=r.key,

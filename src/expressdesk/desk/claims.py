@@ -12,17 +12,11 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.desk import repository
+from expressdesk.desk.clocks import DeskSetup
 from expressdesk.desk.compensation import CLAIM_KIND_NAMES, ClaimFacts, ClaimKind, compensation
 from expressdesk.desk.rules import Channel, Priority, TicketType
 from expressdesk.desk.schemas import ClaimCreate, ClaimDecision, TicketCreate
-from expressdesk.desk.service import (
-    SUPERVISING,
-    DeskSetup,
-    add_entry,
-    create_ticket,
-    get_ticket,
-    link_waybill,
-)
+from expressdesk.desk.service import SUPERVISING, add_entry, create_ticket, get_ticket, link_waybill
 from expressdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from expressdesk.models import Claim, Customer, Ticket, User, Waybill
 from expressdesk.waybills.service import check_waybill_number

@@ -36,8 +36,8 @@ def holidays(
 def rules() -> None:
     """Every number the desk works by, the value in force, and its source."""
     from expressdesk.cli import _settings, _transaction, console
+    from expressdesk.desk.clocks import load_setup
     from expressdesk.desk.rules import DESK_RULES
-    from expressdesk.desk.service import load_setup
 
     settings = _settings()
     with _transaction(settings) as session:

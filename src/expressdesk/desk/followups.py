@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from expressdesk.desk import repository
+from expressdesk.desk.clocks import DeskSetup, refresh
 from expressdesk.desk.schemas import CallbackDone, CallbackIn
-from expressdesk.desk.service import DeskSetup, add_entry, get_ticket, refresh
+from expressdesk.desk.service import add_entry, get_ticket
 from expressdesk.desk.sla import ClockState
 from expressdesk.errors import Conflict, NotFound, ValidationFailed
 from expressdesk.models import Callback, Ticket, User

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
 from expressdesk.desk import followups, searches
-from expressdesk.desk.service import load_setup
+from expressdesk.desk.clocks import load_setup
 from expressdesk.enums import Role
 from expressdesk.models import User
 

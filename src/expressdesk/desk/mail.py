@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.config import Settings
-from expressdesk.desk import repository, service
+from expressdesk.desk import clocks, repository, service
 from expressdesk.desk.attachments import add_attachment
 from expressdesk.desk.rules import Channel, TicketType
 from expressdesk.desk.schemas import TicketCreate
@@ -105,7 +105,7 @@ def _save_attachments(
 def receive(session: Session, raw: bytes, settings: Settings, now: datetime) -> tuple[str, bool]:
     """File one inbound mail: a reply on its ticket, or a new ticket. Returns (number, new)."""
     message = parse(raw)
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     author = f"{message.sender_name} <{message.sender_email}>".strip()
     ticket = None
     match = TICKET_IN_SUBJECT.search(message.subject)

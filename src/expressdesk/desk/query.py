@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from expressdesk.desk import repository
+from expressdesk.desk.clocks import DeskSetup, clocks_of
 from expressdesk.desk.rules import METRIC_NAMES
 from expressdesk.desk.schemas import AttachmentOut, ClockOut, EntryOut, TicketOut
-from expressdesk.desk.service import DeskSetup, clocks_of
 from expressdesk.desk.sla import Clock, ClockState, worst
 from expressdesk.models import Callback, Customer, Search, Ticket, User, Waybill
 

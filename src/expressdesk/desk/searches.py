@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from expressdesk.config import Settings
 from expressdesk.desk import repository
 from expressdesk.desk.assign import choose_owner
+from expressdesk.desk.clocks import DeskSetup
 from expressdesk.desk.rules import DeskRules
 from expressdesk.desk.schemas import SearchReport
-from expressdesk.desk.service import SUPERVISING, DeskSetup, add_entry, link_waybill
+from expressdesk.desk.service import SUPERVISING, add_entry, link_waybill
 from expressdesk.enums import Role, ShipmentStatus
 from expressdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from expressdesk.models import Search, SearchStep, Ticket, User, Waybill

@@ -19,6 +19,7 @@ from expressdesk.desk import (
     admin,
     attachments,
     claims,
+    clocks,
     followups,
     repository,
     scripts,
@@ -137,7 +138,7 @@ def console_page(
         if isinstance(result, str):
             return RedirectResponse(result, status_code=303)
         found = result
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     locale = page_locale(request, user)
     return render(
         request,
@@ -199,7 +200,7 @@ def new_ticket_submit(
                 "locale": page_locale(request, user),
             }
         )
-        setup = service.load_setup(session, settings)
+        setup = clocks.load_setup(session, settings)
         ticket, _ = service.create_ticket(session, user, data, now, settings, setup)
         if data.type is TicketType.TRACE:
             searches.open_search_for_trace(session, ticket, now, setup, user)
@@ -226,7 +227,7 @@ def _ticket_page(
     status_code: int = 200,
 ) -> Response:
     locale = page_locale(request, user)
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     ticket = service.get_ticket(session, number)
     shown = ticket_out(session, ticket, setup, now, locale)
     parcels = []
@@ -328,7 +329,7 @@ def reply_submit(
             {"body": body, "public": public == "on", "status": status or None,
              "version": _version(version)}
         )  # fmt: skip
-        service.reply(session, user, number, data, now, service.load_setup(session, settings))
+        service.reply(session, user, number, data, now, clocks.load_setup(session, settings))
 
     return _after(request, user, session, number, now, settings, work)
 
@@ -359,7 +360,7 @@ def change_submit(
              "responsible_unit": responsible_unit or None, "reason": reason}
         )  # fmt: skip
         service.change_ticket(
-            session, user, number, data, now, service.load_setup(session, settings)
+            session, user, number, data, now, clocks.load_setup(session, settings)
         )
 
     return _after(request, user, session, number, now, settings, work)
@@ -389,7 +390,7 @@ def transfer_submit(
              "to_unit": value if kind == "unit" else None,
              "reason": reason, "override": override == "on", "version": _version(version)}
         )  # fmt: skip
-        service.transfer(session, user, number, data, now, service.load_setup(session, settings))
+        service.transfer(session, user, number, data, now, clocks.load_setup(session, settings))
 
     return _after(request, user, session, number, now, settings, work)
 
@@ -437,7 +438,7 @@ def callback_submit(
         due_at = datetime.fromisoformat(due).replace(tzinfo=tz) if due else None
         data = CallbackIn(due_at=due_at, note=note)
         followups.add_callback(
-            session, user, number, data, now, service.load_setup(session, settings)
+            session, user, number, data, now, clocks.load_setup(session, settings)
         )
 
     return _after(request, user, session, number, now, settings, work)
@@ -480,7 +481,7 @@ def search_submit(
 
     def work() -> None:
         ticket = service.get_ticket(session, number)
-        setup = service.load_setup(session, settings)
+        setup = clocks.load_setup(session, settings)
         numbers = repository.waybill_numbers(session, [ticket.id])[ticket.id]
         if not numbers:
             raise ValidationFailed.on("waybill", "required", "the ticket has no waybill")
@@ -509,7 +510,7 @@ def search_report_submit(
         data = SearchReport.model_validate(
             {"outcome": outcome, "looked": looked, "facility": facility or None}
         )
-        setup = service.load_setup(session, settings)
+        setup = clocks.load_setup(session, settings)
         searches.report(session, user, search_id, data, clock.now(), setup, settings)
     except (AppError, ValidationError) as exc:
         session.rollback()
@@ -574,7 +575,7 @@ def help_submit(
 
 def _rules_page(request: Request, session: Session, settings: Settings, error: str | None = None,
                 status_code: int = 200) -> Response:  # fmt: skip
-    setup = service.load_setup(session, settings)
+    setup = clocks.load_setup(session, settings)
     return render(
         request,
         "desk/rules.html",

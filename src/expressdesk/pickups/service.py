@@ -274,9 +274,10 @@ def reschedule(session: Session, pickup: Pickup, data: RescheduleIn, now: dateti
 
 def sweep_missed(session: Session, now: datetime, settings: Settings) -> int:
     """Windows that ended with nobody there become desk tickets (催件 on the outlet's behalf)."""
+    from expressdesk.desk.clocks import load_setup
     from expressdesk.desk.rules import Channel, Priority, TicketType
     from expressdesk.desk.schemas import TicketCreate
-    from expressdesk.desk.service import create_ticket, load_setup
+    from expressdesk.desk.service import create_ticket
 
     due = session.scalars(
         select(Pickup).where(Pickup.status.in_(("booked", "assigned")), Pickup.arrived_at.is_(None),

@@ -340,8 +340,8 @@ def tickets_open(
     category: Annotated[str, Form(max_length=24)] = "",
     description: Annotated[str, Form(max_length=10_000)] = "", csrf_token: CSRF = "",
 ) -> Response:  # fmt: skip
-    from expressdesk.desk import service as desk
     from expressdesk.desk.api import open_ticket_for
+    from expressdesk.desk.clocks import load_setup
     from expressdesk.desk.rules import Channel
     from expressdesk.desk.schemas import TicketCreate
 
@@ -357,7 +357,7 @@ def tickets_open(
             "waybills": [waybill.strip()] if waybill.strip() else [],
             "category": category or None, "contact_name": user.display_name,
         })  # fmt: skip
-        setup = desk.load_setup(session, settings)
+        setup = load_setup(session, settings)
         ticket, _merged = open_ticket_for(session, user, data, now, settings, setup, Channel.WEB)
         session.commit()
     except (ValidationError, AppError) as exc:
@@ -388,6 +388,7 @@ def ticket_reply(
     body: Annotated[str, Form(max_length=10_000)] = "", csrf_token: CSRF = "",
 ) -> Response:  # fmt: skip
     from expressdesk.desk import service as desk
+    from expressdesk.desk.clocks import load_setup
 
     require_csrf(request, csrf_token)
     ticket = _own_ticket(session, user, number)
@@ -395,7 +396,7 @@ def ticket_reply(
         entries = [e for e in ticket.entries if e.public]
         return render(request, "portal/ticket.html", {"ticket": ticket, "entries": entries,
                       "error": "body: write your message"}, 422)  # fmt: skip
-    setup = desk.load_setup(session, settings)
+    setup = load_setup(session, settings)
     desk.customer_message(session, ticket, user.display_name, body.strip(), clock.now(), setup)
     session.commit()
     return RedirectResponse(f"/portal/tickets/{number}", status_code=303)
