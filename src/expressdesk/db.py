@@ -267,8 +267,8 @@ class AsyncReads:
     """On PostgreSQL: a pool of asyncpg connections for the public's reads on the event loop — no
     thread pool and no SQLAlchemy pool on their path (on this machine they cost a PostgreSQL
     lookup two thirds of its CPU; asyncpg's protocol, in C, costs a third less client CPU per
-    lookup than psycopg's asynchronous one: benchmarks/README.md). Connections are made with
-    SQLAlchemy's own connection arguments for the same URL, in autocommit (asyncpg opens no
+    lookup than psycopg's asynchronous one: benchmarks/README.md). Connections are made from the
+    same database URL, in autocommit (asyncpg opens no
     transaction), named for ``pg_stat_activity``. The application opens the pool when it starts
     and closes it when it stops; ``DriverQuery.all_async`` reads on its connections, with its
     statements compiled for ``dialect``."""
@@ -288,11 +288,14 @@ class AsyncReads:
     async def open(self) -> None:
         import asyncpg
 
-        url = self.engine.url.set(drivername="postgresql+asyncpg")
-        args, params = self.dialect.create_connect_args(url)
-        settings = {"application_name": READS_APPLICATION_NAME, **params.pop("server_settings", {})}
+        # The database URL as a libpq-style DSN, which asyncpg parses itself: its sslmode,
+        # sslrootcert, target_session_attrs… options apply to these connections as well.
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._pool = await asyncpg.create_pool(
-            *args, **params, server_settings=settings, min_size=1, max_size=self._size
+            dsn,
+            server_settings={"application_name": READS_APPLICATION_NAME},
+            min_size=1,
+            max_size=self._size,
         )
 
     async def close(self) -> None:
