@@ -16,6 +16,7 @@ from expressdesk.config import Settings
 from expressdesk.enums import FacilityType, ShipmentStatus
 from expressdesk.network.rules import Departure, normal_transit_time
 from expressdesk.problems import repository
+from expressdesk.problems.intake import end_with_parcel, open_problems
 from expressdesk.problems.rules import (
     ProblemType,
     Resolution,
@@ -28,7 +29,6 @@ from expressdesk.problems.rules import (
     problem_for_anomaly,
     problem_for_failed_attempt,
 )
-from expressdesk.problems.service import end_with_parcel, open_problems
 from expressdesk.tracking import repository as tracking_repository
 from expressdesk.tracking.repository import FacilityInfo, NetworkSnapshot
 from expressdesk.tracking.scan_types import TERMINAL, ScanType

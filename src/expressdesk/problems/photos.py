@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from expressdesk.config import Settings
 from expressdesk.errors import PayloadTooLarge, ValidationFailed
 from expressdesk.models import ProblemPhoto, User
+from expressdesk.problems.intake import record_action
 from expressdesk.problems.rules import ActionKind
-from expressdesk.problems.service import for_change, record_action
+from expressdesk.problems.service import for_change
 
 FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
