@@ -231,6 +231,7 @@ def create_app(
     from expressdesk.customers.views import router as survey_pages
     from expressdesk.desk.api import desk_router
     from expressdesk.desk.api import router as tickets_router
+    from expressdesk.desk.rule_pages import router as desk_rule_pages
     from expressdesk.desk.views import router as desk_pages
     from expressdesk.field.views import router as field_pages
     from expressdesk.network.api import router as network_router
@@ -316,6 +317,7 @@ def create_app(
         tracking_pages,
         problem_pages,
         desk_pages,
+        desk_rule_pages,
         notify_pages,
         survey_pages,
         report_pages,
