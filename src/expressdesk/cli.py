@@ -445,10 +445,9 @@ def serve(
     from granian.constants import Interfaces, Loops
     from granian.server import Server
 
-    from expressdesk.web.server_logging import ACCESS_FORMAT, lean_log_records, server_logging
+    from expressdesk.web.server_logging import ACCESS_FORMAT, server_logging
 
     _settings()
-    lean_log_records()
     Server(
         "expressdesk.web.asgi:serve_app",
         address=host,

@@ -27,7 +27,7 @@ from expressdesk.db import Reader
 from expressdesk.errors import AppError
 from expressdesk.tracking import repository
 from expressdesk.tracking.access import limit_public, visibility
-from expressdesk.tracking.query import build_tracking_view, people_named, tracking_view
+from expressdesk.tracking.query import build_tracking_view, people_named
 from expressdesk.tracking.repository import FacilityName
 from expressdesk.tracking.schemas import TrackingOut
 from expressdesk.waybills import repository as waybill_repo
@@ -84,10 +84,8 @@ async def public_lookup(
     locale = lookup_locale(request, lang)
     limit_public(request, None, 1, now)  # refused before any database work
 
-    reads: AsyncReads | None = state.async_reads
-    if reads is not None and not reads.closed:
-        # PostgreSQL: the reads are awaited on the event loop (db.AsyncReads).
-        waybill, events, facilities, people = await _read_async(reads, number, settings)
+    def answer(found: Reads) -> Response:
+        waybill, events, facilities, people = found
         seen = visibility(None, waybill, phone_last4)
         view = build_tracking_view(
             waybill, events, facilities, people, locale=locale, now=now, reveal=seen.reveal,
@@ -95,17 +93,14 @@ async def public_lookup(
         )  # fmt: skip
         return json_response(view)
 
-    def read(conn: Connection) -> Response:
-        # No unit of work: a few reads in autocommit.
-        waybill = public_waybill(conn, number, settings)
-        seen = visibility(None, waybill, phone_last4)
-        view = tracking_view(conn, waybill, locale=locale, now=now, reveal=seen.reveal, staff=False)
-        return json_response(view)
-
     def lookup() -> Response:
         with state.read_engine.connect() as conn:
-            return read(conn)
+            return answer(_read(conn, number, settings))
 
+    reads: AsyncReads | None = state.async_reads
+    if reads is not None and not reads.closed:
+        # PostgreSQL: the reads are awaited on the event loop (db.AsyncReads).
+        return answer(await _read_async(reads, number, settings))
     # On embedded SQLite the lookup is a few hundred microseconds of CPU and no network wait:
     # it runs on the event loop, which saves a hand-off to the thread pool (costing about as
     # much as the queries; the GIL serialises the work anyway), on the loop's own connection
@@ -117,13 +112,23 @@ async def public_lookup(
     if conn is None:  # not started (lifespan not run)
         return lookup()
     try:
-        return read(conn)
+        return answer(_read(conn, number, settings))
     finally:
         if conn.in_transaction():  # a read through SQLAlchemy began one: never keep a snapshot
             conn.rollback()
 
 
 Reads = tuple[Any, list[Any], dict[int, FacilityName], dict[int, str]]
+
+
+def _read(conn: Connection, number: str, settings: Settings) -> Reads:
+    """The waybill, its timeline, the facility directory and the couriers' names, read on a
+    connection outside any unit of work (autocommit)."""
+    waybill = public_waybill(conn, number, settings)
+    events = repository.timeline_rows(conn, waybill.id, waybill.created_at)
+    facilities = repository.facility_directory(conn)
+    people = repository.usernames(conn, people_named(events, False))
+    return waybill, events, facilities, people
 
 
 async def _read_async(reads: AsyncReads, number: str, settings: Settings) -> Reads:
