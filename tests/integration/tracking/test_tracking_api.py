@@ -300,6 +300,13 @@ def test_postgresql_awaits_the_public_reads_on_the_event_loop(
     answer = client.get(url, params={"lang": "en"}).json()
     # The courier's name, read asynchronously too.
     assert any("(courier " in e["description"] for e in answer["events"])
+    # The pool's connections come back as they went (given back without asyncpg's reset
+    # round trip, see db._keep_session): idle, outside any transaction.
+    states = session.scalars(
+        text("SELECT state FROM pg_stat_activity WHERE application_name = :n"),
+        {"n": READS_APPLICATION_NAME},
+    ).all()
+    assert states and set(states) == {"idle"}
     # The server drops the pool's connections (a restart, a fail-over): the next lookup is
     # answered all the same.
     session.execute(
