@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For / -Proto the server believes (comma-separated
     # addresses or networks, "*" for any): the client address is what rate limits count.
     forwarded_allow_ips: str = "127.0.0.1"
+    # PostgreSQL: connections each server process keeps for the public's tracking lookups
+    # (read asynchronously, named "expressdesk public reads"), on top of its request pool.
+    public_read_connections: int = Field(default=10, ge=1, le=100)
     # Public tracking: waybill numbers a client may look up per minute (enumeration defence).
     public_lookups_per_minute: int = Field(default=60, ge=1)
 

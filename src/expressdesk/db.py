@@ -327,7 +327,7 @@ class AsyncReads:
         return self._pool.acquire()
 
 
-def async_read_pool(engine: Engine, size: int = 10) -> AsyncReads | None:
+def async_read_pool(engine: Engine, size: int) -> AsyncReads | None:
     """The asynchronous reads on PostgreSQL (see ``AsyncReads``); None on SQLite, whose reads run
     on the event loop as they are."""
     if engine.dialect.name != "postgresql":

@@ -269,7 +269,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
-    app.state.async_reads = async_read_pool(engine)
+    app.state.async_reads = async_read_pool(engine, settings.public_read_connections)
     app.state.loop_reads = None  # opened by the lifespan on SQLite
     app.state.session_factory = create_session_factory(engine)
     app.state.writer_session_factory = create_session_factory(engine, writes=True)

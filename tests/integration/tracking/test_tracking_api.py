@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from expressdesk.clock import FixedClock
+from expressdesk.config import Settings
 from expressdesk.db import READS_APPLICATION_NAME, read_only
 from expressdesk.enums import ShipmentStatus
 from expressdesk.tracking.repository import (
@@ -319,3 +322,36 @@ def test_postgresql_awaits_the_public_reads_on_the_event_loop(
     unstarted = create_app(client.app.state.settings, clock=clock, engine=engine)  # type: ignore[attr-defined]
     assert unstarted.state.async_reads.closed
     assert TestClient(unstarted).get(url, params={"lang": "en"}).json() == answer
+
+
+def test_postgresql_public_reads_keep_to_their_connection_budget(
+    world: World, settings: Settings, clock: FixedClock, engine: Engine, session: Session,
+) -> None:  # fmt: skip
+    """An operator sizes PostgreSQL's max_connections by EXPRESSDESK_PUBLIC_READ_CONNECTIONS:
+    however many lookups run at once, a server process opens no more for them."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the asynchronous read pool is PostgreSQL's")
+    app = create_app(settings.model_copy(update={"public_read_connections": 2}), clock=clock,
+                     engine=engine)  # fmt: skip
+    with TestClient(app) as client:
+        number = str(
+            client.post(
+                "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
+            ).json()["number"]
+        )
+        upload(client, world, life(number, clock.now() - timedelta(days=1))[:3])
+
+        async def lookups() -> list[int]:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
+                answers = await asyncio.gather(
+                    *(http.get(f"/api/v1/tracking/{number}") for _ in range(12))
+                )
+            return [answer.status_code for answer in answers]
+
+        assert client.portal.call(lookups) == [200] * 12  # type: ignore[union-attr]
+        opened = session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+            {"n": READS_APPLICATION_NAME},
+        )
+    assert opened is not None and 1 <= opened <= 2
