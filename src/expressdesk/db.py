@@ -264,7 +264,7 @@ async def _keep_session(conn: Any) -> None:
     """What ``AsyncReads`` does to a connection given back to its pool, beyond asyncpg's own
     rollback of a transaction left open: nothing. asyncpg's default runs ``SELECT
     pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` — one more round trip per
-    lookup, which cost a lookup a quarter of its CPU in the application and in PostgreSQL
+    lookup, about a sixth of its reads' CPU in the application and in PostgreSQL
     (benchmarks/README.md). These connections only run ``DriverQuery`` SELECTs: they never
     change a setting, listen, lock or keep a cursor, so there is nothing to reset. Code that did
     any of that would have to use a connection of its own."""
