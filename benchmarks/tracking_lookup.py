@@ -89,12 +89,6 @@ def add_histories(
             "UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at"
         )
         conn.exec_driver_sql("ANALYZE")
-    if not sqlite:
-        # The same UPDATE leaves a dead version of every waybill row (and index entries to
-        # it), which autovacuum would otherwise clean up while the lookups are measured; a live
-        # database is vacuumed as it goes.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (ANALYZE)")
     if sqlite:
         # The set-up's one-transaction UPDATE of every waybill leaves a write-ahead log as large
         # as the table, which SQLite's automatic checkpoints (after each commit of over 1,000
@@ -103,6 +97,12 @@ def add_histories(
         # a live database would have been.
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:
+        # The same UPDATE leaves a dead version of every waybill row (and index entries to
+        # it), which autovacuum would otherwise clean up while the lookups are measured; a live
+        # database is vacuumed as it goes.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
 
 
 LUA = """

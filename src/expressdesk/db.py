@@ -278,10 +278,10 @@ class AsyncReads:
     thread pool and no SQLAlchemy pool on their path (on this machine they cost a PostgreSQL
     lookup two thirds of its CPU; asyncpg's protocol, in C, costs a third less client CPU per
     lookup than psycopg's asynchronous one: benchmarks/README.md). Connections are made from the
-    same database URL, in autocommit (asyncpg opens no
-    transaction), named for ``pg_stat_activity``. The application opens the pool when it starts
-    and closes it when it stops; ``DriverQuery.all_async`` reads on its connections, with its
-    statements compiled for ``dialect``."""
+    same database URL, in autocommit (asyncpg opens no transaction), named for
+    ``pg_stat_activity``. The application opens the pool when it starts and closes it when it
+    stops; ``DriverQuery.all_async`` reads on its connections, with its statements compiled for
+    ``dialect``."""
 
     def __init__(self, engine: Engine, size: int) -> None:
         from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect

@@ -81,7 +81,7 @@ def _local_time(event: Any) -> datetime:
 
 @lru_cache(maxsize=8192)
 def _ref(facility: repository.FacilityName | None) -> FacilityRef | None:
-    # One model per facility (as the directory names it), shared by every view: never mutated.
+    # One (frozen) model per facility as the directory names it, shared by every view.
     return (
         FacilityRef(code=facility.code, name=facility.name, city=facility.city)
         if facility

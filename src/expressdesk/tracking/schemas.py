@@ -80,6 +80,9 @@ class BatchResult(BaseModel):
 
 
 class FacilityRef(BaseModel):
+    # Frozen: one instance per facility is shared by every tracking view (query._ref).
+    model_config = ConfigDict(frozen=True)
+
     code: str
     name: str
     city: str
