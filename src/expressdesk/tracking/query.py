@@ -131,9 +131,15 @@ def tracking_view(
 
 
 def people_named(events: list[Any], staff: bool) -> list[int]:
-    """Whose names a timeline shows: the couriers (and, to staff, the operators)."""
-    couriers = [e.courier_id for e in events if e.courier_id]
-    return couriers + ([e.operator_id for e in events if e.operator_id] if staff else [])
+    """Whose names a timeline shows. To staff: every courier and operator (the custody chain
+    names the courier who held the parcel). To the public: only the courier out delivering,
+    the one name ``_detail`` prints, so a timeline in transit costs no query for names."""
+    if staff:
+        return [e.courier_id for e in events if e.courier_id] + [
+            e.operator_id for e in events if e.operator_id
+        ]
+    out = ScanType.OUT_FOR_DELIVERY.value
+    return [e.courier_id for e in events if e.courier_id and e.scan_type == out]
 
 
 def build_tracking_view(

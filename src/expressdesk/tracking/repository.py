@@ -385,10 +385,19 @@ async def facility_directory_async(
     return cached
 
 
+_USERNAME = DriverQuery(
+    select(User.id, User.display_name).where(User.id == bindparam("id")), "UserName"
+)
+
+
 def usernames(db: Reader, ids: Iterable[int]) -> dict[int, str]:
+    """Display names by user id. One or two (a public timeline's couriers out delivering, a
+    hot path) are read by id on the driver's cursor; more (a staff view) in one query."""
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
+    if len(wanted) <= 2:
+        return {r.id: r.display_name for i in wanted for r in _USERNAME.all(db, id=i)}
     return {
         r.id: r.display_name
         for r in db.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))

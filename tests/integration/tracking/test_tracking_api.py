@@ -251,7 +251,7 @@ def test_each_lookup_sees_the_scans_committed_before_it(
 ) -> None:
     """The public's lookups share long-lived connections (SQLite: one on the event loop;
     PostgreSQL: an asynchronous pool): none may keep an old snapshot, not even after a lookup
-    that named a courier (a read that goes through SQLAlchemy and opens a transaction)."""
+    that named a courier (a third read)."""
     scans = life(number, clock.now() - timedelta(days=3))
     url = f"/api/v1/tracking/{number}"
     seen, sent = [], 0

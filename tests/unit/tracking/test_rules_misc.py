@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,7 @@ from expressdesk.tracking.eta import (
     next_outlet_dispatch,
 )
 from expressdesk.tracking.masking import mask_name, phone_matches_last4
+from expressdesk.tracking.query import people_named
 from expressdesk.tracking.rules import CustodyEvent, ScanFacts, custody_chain, fold
 from expressdesk.tracking.scan_types import ScanType
 from expressdesk.web.ratelimit import RateLimiter, TooManyRequests
@@ -131,3 +133,19 @@ def test_rate_limiter_window() -> None:
     assert refused.value.retry_after == 41
     limiter.hit("b", T0 + timedelta(seconds=20))  # another client is not affected
     limiter.hit("a", T0 + timedelta(seconds=61), 2)  # the first hits have left the window
+
+
+def test_public_timelines_look_up_only_the_courier_out_delivering() -> None:
+    """The public timeline prints one courier's name (out for delivery), so a parcel still in
+    transit costs its lookup no query for names; staff see every courier and operator (the
+    custody chain names the courier who held it)."""
+
+    def event(kind: ScanType, courier: int | None, operator: int) -> SimpleNamespace:
+        return SimpleNamespace(scan_type=kind.value, courier_id=courier, operator_id=operator)
+
+    in_transit = [event(ScanType.PICKUP, 7, 1), event(ScanType.ARRIVAL, None, 2)]
+    assert people_named(in_transit, staff=False) == []
+    assert sorted(people_named(in_transit, staff=True)) == [1, 2, 7]
+    out = [*in_transit, event(ScanType.OUT_FOR_DELIVERY, 9, 3)]
+    assert people_named(out, staff=False) == [9]
+    assert sorted(people_named(out, staff=True)) == [1, 2, 3, 7, 9]
