@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Used only in development; production refuses to start with it.
@@ -92,6 +93,37 @@ class Settings(BaseSettings):
     # 13-week average (and that averaged at least the minimum a week) is on the watch list.
     churn_drop_share: float = Field(default=0.5, gt=0, le=1)
     churn_min_weekly: float = Field(default=5, ge=0)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        """Each entry an IP address or network, or "*" alone, written back normalised (the
+        proxy-header middleware takes an entry it cannot parse, such as 10.0.0.1/8, as a
+        literal name that never matches: every client would then count as the proxy)."""
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if entries == ["*"]:
+            return "*"
+        if not entries:
+            raise ValueError('give at least one address or network, or "*" for any')
+        normalised = []
+        for entry in entries:
+            try:
+                normalised.append(
+                    str(ipaddress.ip_network(entry, strict=False))
+                    if "/" in entry
+                    else str(ipaddress.ip_address(entry))
+                )
+            except ValueError:
+                raise ValueError(
+                    f"'{entry}' is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/8); "
+                    'use "*" alone to trust any'
+                ) from None
+        return ",".join(normalised)
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """``forwarded_allow_ips`` as the list the proxy-header middleware takes."""
+        return self.forwarded_allow_ips.split(",")
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

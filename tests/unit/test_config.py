@@ -1,4 +1,7 @@
+import asyncio
+
 import pytest
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from pydantic import ValidationError
 
 from expressdesk.config import Settings
@@ -24,3 +27,33 @@ def test_database_defaults_to_the_sqlite_file_in_the_data_dir(tmp_path) -> None:
 def test_waybill_prefix_must_be_capital_letters() -> None:
     with pytest.raises(ValidationError, match="waybill_prefix"):
         Settings(waybill_prefix="e1")
+
+
+def test_trusted_proxies_are_addresses_or_networks_written_as_the_server_reads_them() -> None:
+    """A network written with its host bits (10.0.0.1/8) is taken as the network: the proxy
+    middleware would otherwise read it as a name that never matches, and every client behind
+    the proxy would share the proxy's rate limit."""
+    settings = Settings(forwarded_allow_ips=" 10.0.0.1/8, 127.0.0.1 ,::1")
+    assert settings.trusted_proxies == ["10.0.0.0/8", "127.0.0.1", "::1"]
+    assert Settings(forwarded_allow_ips="*").trusted_proxies == ["*"]
+    app = wrap_asgi_with_proxy_headers(_client_of, trusted_hosts=settings.trusted_proxies)
+    seen: list[str] = []
+    scope = {
+        "type": "http",
+        "client": ("10.2.3.4", 5000),  # the proxy, inside 10.0.0.0/8
+        "headers": [(b"x-forwarded-for", b"203.0.113.9")],
+        "seen": seen,
+    }
+    asyncio.run(app(scope, None, None))
+    assert seen == ["203.0.113.9"]  # the visitor, not the proxy
+
+
+async def _client_of(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    scope["seen"].append(scope["client"][0])
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "proxy.local", "127.0.0.1,*", " , "])
+def test_a_bad_trusted_proxy_is_refused_naming_the_setting(value: str) -> None:
+    with pytest.raises(ValidationError, match="forwarded_allow_ips") as caught:
+        Settings(forwarded_allow_ips=value)
+    assert "address or network" in str(caught.value)

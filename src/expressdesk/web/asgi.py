@@ -23,5 +23,6 @@ def serve_app() -> Any:
     the request comes from one of ``forwarded_allow_ips`` (the reverse proxy)."""
     lean_log_records()  # in the worker process itself, whichever way it was started
     settings = get_settings()
-    trusted = [h.strip() for h in settings.forwarded_allow_ips.split(",") if h.strip()]
-    return wrap_asgi_with_proxy_headers(create_app(settings), trusted_hosts=trusted)
+    return wrap_asgi_with_proxy_headers(
+        create_app(settings), trusted_hosts=settings.trusted_proxies
+    )
