@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from expressdesk.db import DriverQuery, Reader
+from expressdesk.db import DriverQuery, Reader, reader_connection
 from expressdesk.enums import FacilityType
 from expressdesk.models import Facility, ScanEvent, User, Waybill
 from expressdesk.network.repository import all_departures
@@ -385,32 +385,28 @@ async def facility_directory_async(
     return cached
 
 
+# By id on SQLite (in process: a read costs microseconds, no round trip); PostgreSQL takes every
+# id in one array parameter (the asynchronous path's query too). SQLAlchemy's ``IN`` renders an
+# expanding parameter on every call: 290 µs against 9 µs for one name on SQLite.
 _USERNAME = DriverQuery(
     select(User.id, User.display_name).where(User.id == bindparam("id")), "UserName"
 )
-
-
-def usernames(db: Reader, ids: Iterable[int]) -> dict[int, str]:
-    """Display names by user id. One or two (a public timeline's couriers out delivering, a
-    hot path) are read by id on the driver's cursor; more (a staff view) in one query."""
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    if len(wanted) <= 2:
-        return {r.id: r.display_name for i in wanted for r in _USERNAME.all(db, id=i)}
-    return {
-        r.id: r.display_name
-        for r in db.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
-    }
-
-
-# PostgreSQL only (an array parameter): the asynchronous read path exists there alone.
 _USERNAMES_PG = DriverQuery(
     select(User.id, User.display_name).where(
         User.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
     ),
     "UserName",
 )
+
+
+def usernames(db: Reader, ids: Iterable[int]) -> dict[int, str]:
+    """Display names by user id (a public timeline's courier out delivering is a hot path)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    if reader_connection(db).dialect.name == "postgresql":
+        return {r.id: r.display_name for r in _USERNAMES_PG.all(db, ids=wanted)}
+    return {r.id: r.display_name for i in wanted for r in _USERNAME.all(db, id=i)}
 
 
 async def usernames_async(conn: Any, dialect: Dialect, ids: Iterable[int]) -> dict[int, str]:
