@@ -84,9 +84,10 @@ def add_histories(
             row[index["sort_key"]] = facts.sort_key
             row[index["facility_id"]] = facility
             row[index["operator_id"]] = operators[(n + next_id) % len(operators)]
-            if kind in ("pickup", "out_for_delivery"):
-                row[index["courier_id"]] = couriers[(n + len(kind)) % len(couriers)]
-            if kind == "out_for_delivery":
+            if kind == "pickup":
+                row[index["courier_id"]] = couriers[n % len(couriers)]
+            elif kind == "out_for_delivery":  # the destination's courier, not the pickup's
+                row[index["courier_id"]] = couriers[(n + 1) % len(couriers)]
                 row[index["courier_phone"]] = f"1390000{n % 10000:04d}"
             row[index["client_scan_id"]] = f"bench:{next_id}"
             chunk.append(tuple(row))
