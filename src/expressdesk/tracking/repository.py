@@ -155,14 +155,19 @@ def existing_device_seqs(
     return {(r.device_id, r.device_seq) for r in rows}
 
 
-def users_by_username(session: Session, usernames: Iterable[str]) -> dict[str, tuple[int, str]]:
+def users_by_username(
+    session: Session, usernames: Iterable[str]
+) -> dict[str, tuple[int, str, str]]:
+    """Id, role and display name by username."""
     wanted = sorted(set(usernames))
     if not wanted:
         return {}
     rows = session.execute(
-        select(User.id, User.username, User.role).where(User.username.in_(wanted))
+        select(User.id, User.username, User.role, User.display_name).where(
+            User.username.in_(wanted)
+        )
     )
-    return {r.username: (r.id, r.role.value) for r in rows}
+    return {r.username: (r.id, r.role.value, r.display_name) for r in rows}
 
 
 EVENT_FACT_COLUMNS = (

@@ -79,6 +79,7 @@ class _Candidate:
     facility: FacilityInfo | None
     operator_id: int | None
     courier_id: int | None
+    courier_name: str | None = None
 
 
 @dataclass
@@ -302,6 +303,8 @@ class ScanIngestor:
             courier_id=cause.courier_id,
             courier_phone=scan.courier_phone,
             facility_id=cause.facility.id if cause.facility else None,
+            courier_name=cause.courier_name,
+            facility_name=cause.facility.name if cause.facility else None,
             pickup_code=scan.pickup_code,
             signer_type=scan.signer_type.value if scan.signer_type else None,
             reason=scan.reason,
@@ -375,7 +378,7 @@ class ScanIngestor:
         scan: ScanIn,
         number: str,
         states: dict[str, Row[Any]],
-        people: dict[str, tuple[int, str]],
+        people: dict[str, tuple[int, str, str]],
         actor: User,
     ) -> _Candidate | ScanResult:
         waybill = states.get(number)
@@ -390,7 +393,7 @@ class ScanIngestor:
                 "time_before_order",
                 "time: more than 7 days before the order was created",
             )
-        courier_id = None
+        courier_id = courier_name = None
         if scan.courier:
             found = people.get(scan.courier)
             if found is None or found[1] != "courier":
@@ -400,7 +403,7 @@ class ScanIngestor:
                     "unknown_courier",
                     f"courier: '{scan.courier}' is not a courier",
                 )
-            courier_id = found[0]
+            courier_id, courier_name = found[0], found[2]
         operator_id = actor.id
         if scan.operator:
             found = people.get(scan.operator)
@@ -424,7 +427,9 @@ class ScanIngestor:
             carrier=scan.carrier,
             carrier_status=scan.carrier_status,
         )
-        return _Candidate(index, scan, number, facts, facility, operator_id, courier_id)
+        return _Candidate(
+            index, scan, number, facts, facility, operator_id, courier_id, courier_name
+        )
 
     def _check_declarations(
         self, waybill: Row[Any], candidates: list[_Candidate], results: dict[int, ScanResult]
