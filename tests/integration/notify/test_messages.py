@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.clock import FixedClock
 from expressdesk.config import Settings
-from expressdesk.models import Customer, DeliveryAttempt, OutboxMessage, WebhookSubscription
+from expressdesk.models import (
+    Customer,
+    DeliveryAttempt,
+    Facility,
+    OutboxMessage,
+    WebhookSubscription,
+)
 from expressdesk.notify.channels import Outcome, SmtpChannel
 from expressdesk.notify.sender import default_channels, deliver_due
 from tests.support.problems import new_waybill, upload
@@ -93,6 +99,19 @@ def test_each_milestone_reaches_the_recipient_once_however_often_scans_repeat(
     assert [m.event for m in outbox(session, channel="sms", waybill_id=sms[0].waybill_id + 1)] == [
         "delivered"
     ]
+
+
+def test_a_parcel_left_at_a_station_names_the_station_and_the_pickup_code(
+    client: TestClient, world: World, number: str, clock: FixedClock, session: Session
+) -> None:
+    start = clock.now()
+    stored = scan(number, "stored", start + 30 * H, facility="BJ01", pickup_code="6-2-3018")
+    clock.set(start + 30 * H + M)
+    upload(client, world, [*life(number, start)[:3], stored])
+    sms = outbox(session, channel="sms")
+    assert [m.event for m in sms] == ["at_pickup_point"]
+    station = session.scalar(select(Facility.name).where(Facility.code == "BJ01"))
+    assert station and station in sms[0].body and "6-2-3018" in sms[0].body
 
 
 def test_no_sms_at_night_it_waits_for_the_morning(
