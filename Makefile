@@ -53,7 +53,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 typecheck: install-dev
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests benchmarks
 
 test-sqlite: install-dev system-deps
 	$(BIN)/pytest -p no:cacheprovider --db sqlite

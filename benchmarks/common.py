@@ -115,7 +115,7 @@ def bulk_waybills(
             conn.execute(
                 select(Waybill.number, Waybill.id).where(Waybill.number >= out[0][1])
             ).all()
-        )  # type: ignore[arg-type]
+        )
     return [(ids[n], n, o, d) for _, n, o, d in out]
 
 

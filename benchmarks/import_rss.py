@@ -45,9 +45,10 @@ def main() -> None:
             seconds = time.perf_counter() - started
             if result.returncode != 0:
                 sys.exit(result.stdout + result.stderr)
-            peak_kb = int(
-                re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)
-            )  # type: ignore[union-attr]
+            peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
+            if peak is None:
+                sys.exit("GNU time printed no maximum resident set size:\n" + result.stderr)
+            peak_kb = int(peak.group(1))
             summary = [
                 line
                 for line in result.stdout.splitlines()

@@ -30,7 +30,7 @@ def run_service(
 ) -> tuple[float, dict[str, int]]:
     factory = create_session_factory(engine)
     with factory() as session:
-        actor = session.scalar(select(User).where(User.username == "ops.bj01"))
+        actor = session.scalars(select(User).where(User.username == "ops.bj01")).one()
         session.expunge(actor)
         ingestor = ScanIngestor(session, settings)
         network = ingestor.network
@@ -52,7 +52,7 @@ def run_raw(engine: Engine) -> float:
     """The same rows, read back as stored, inserted by executemany into a bare copy of the table."""
     source = ScanEvent.__table__
     meta = MetaData()
-    columns = [c._copy() for c in source.columns]  # type: ignore[attr-defined]
+    columns = [c._copy() for c in source.columns]
     bare = Table("scan_events_raw", meta, *columns)
     for index in source.indexes:  # type: ignore[attr-defined]
         Index(

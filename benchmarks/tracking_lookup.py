@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 from common import NOW, bulk_waybills, database, load_network, network_maps
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from expressdesk.enums import Role
 from expressdesk.models import NumberSequence, User
@@ -98,10 +98,10 @@ def add_histories(
         flush()
     with engine.begin() as conn:
         conn.execute(
-            NumberSequence.__table__.update()
+            update(NumberSequence)
             .where(NumberSequence.name == "scan_event")
             .values(next_value=next_id)
-        )  # type: ignore[attr-defined]
+        )
         conn.exec_driver_sql(
             "UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at"
         )
@@ -169,7 +169,7 @@ def run_wrk(base: str, numbers: list[str], seconds: int) -> dict[str, float]:
 
 def serve_and_measure(url: str, numbers: list[str], seconds: int) -> dict[str, float]:
     # The per-client limit on anonymous lookups is raised for the load generator.
-    with running_server(url, EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE="1000000000") as (base, _):
+    with running_server(url, {"EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE": "1000000000"}) as (base, _):
         check = httpx.get(f"{base}/api/v1/tracking/{numbers[0]}")
         assert check.status_code == 200 and len(check.json()["events"]) in (5, 6), check.text
         return run_wrk(base, numbers, seconds)

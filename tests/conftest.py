@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -126,12 +127,12 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 @pytest.fixture
 def app(
     settings: Settings, clock: FixedClock, engine: Engine, session_factory: sessionmaker[Session]
-):  # type: ignore[no-untyped-def]
+) -> FastAPI:
     return create_app(settings, clock=clock, engine=engine)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,13 +26,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    database_url: str, log: Path | None = None, **env: str
+    database_url: str, env: Mapping[str, str] | None = None, *, log: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start ``expressdesk serve`` on ``database_url`` (extra EXPRESSDESK_* settings in ``env``), wait
     until /healthz answers, yield its base URL and process; stop it afterwards. Its standard
     error goes to ``log`` (else to $EXPRESSDESK_SERVER_LOG, else nowhere)."""
     port = free_port()
-    environment = {**os.environ, "EXPRESSDESK_DATABASE_URL": database_url, **env}
+    environment = {**os.environ, "EXPRESSDESK_DATABASE_URL": database_url, **(env or {})}
     log = log or Path(os.environ.get("EXPRESSDESK_SERVER_LOG", os.devnull))
     with open(log, "wb") as stderr:
         process = subprocess.Popen(

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from expressdesk.clock import FixedClock
 from tests.support.world import PASSWORD, World, waybill_payload
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 H = timedelta(hours=1)
 
 

@@ -113,9 +113,9 @@ def test_past_the_complete_delay_limit_the_parcel_is_declared_lost_with_a_claim(
     assert promise is not None
     # Domestic: 7 calendar days past the promise. One hour before: still searching.
     clock.set(promise + timedelta(days=7) - H)
-    assert run_jobs(client.app).declared_lost == 0  # type: ignore[arg-type]
+    assert run_jobs(client.app).declared_lost == 0
     clock.set(promise + timedelta(days=7, hours=1))
-    assert run_jobs(client.app).declared_lost == 1  # type: ignore[arg-type]
+    assert run_jobs(client.app).declared_lost == 1
     session.rollback()  # a fresh snapshot
     parcel = session.query(Waybill).filter_by(number=number).one()
     assert parcel.status.value == "LOST"

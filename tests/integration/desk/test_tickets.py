@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -207,8 +208,8 @@ def test_transfers_record_who_when_why_and_respect_duty(
 
 
 def test_a_breach_is_warned_then_escalated_to_the_supervisors(
-    client: TestClient, world: World, clock: FixedClock, app
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, world: World, clock: FixedClock, app: FastAPI
+) -> None:
     data = open_ticket(client, world, type="urging", subject="催件", priority="normal")
     # Urging: first response within 1 working hour; warning at 80 % (48 minutes).
     clock.advance(timedelta(minutes=50))
@@ -226,8 +227,8 @@ def test_a_breach_is_warned_then_escalated_to_the_supervisors(
 
 
 def test_call_backs_are_due_and_counted_late(
-    client: TestClient, world: World, clock: FixedClock, app
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, world: World, clock: FixedClock, app: FastAPI
+) -> None:
     data = open_ticket(client, world)
     made = client.post(f"/api/v1/tickets/{data['number']}/callbacks", headers=world.headers("agent"),
                        json={"note": "下午回电告知查询结果"})  # fmt: skip

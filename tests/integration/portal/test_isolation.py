@@ -37,7 +37,7 @@ def _routes(app: Any) -> list[tuple[str, set[str]]]:
     def walk(routes: Any, prefix: str = "") -> Any:
         for r in routes:
             if isinstance(r, APIRoute):
-                yield prefix + r.path, set(r.methods)
+                yield prefix + r.path, set(r.methods or ())
             elif hasattr(r, "original_router"):
                 yield from walk(r.original_router.routes, prefix + r.include_context.prefix)
 
@@ -78,7 +78,7 @@ def _c1_world(
             "problem_id": str(problem_id or problem.get("id", 0)), "code": "C1"}  # fmt: skip
 
 
-def _fill(path: str, ids: dict[str, str]) -> str | None:
+def _fill(path: str, ids: dict[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "number":
@@ -112,7 +112,7 @@ def test_another_shipper_gets_nothing_of_c1_by_any_route(
         checked += 1
     assert checked > 60
     # Changes by C2 to C1's things are refused, by the API and by the pages.
-    for method, url, body in (
+    changes: tuple[tuple[str, str, Any], ...] = (
         ("POST", f"/api/v1/tickets/{ids['ticket']}/replies", {"body": "C2 was here"}),
         ("POST", f"/api/v1/pickups/{ids['pickup']}/cancel", {"reason": "C2 was here"}),
         ("POST", "/api/v1/waybills/labels", {"numbers": [ids["number"]]}),
@@ -121,7 +121,8 @@ def test_another_shipper_gets_nothing_of_c1_by_any_route(
         ("PATCH", f"/api/v1/webhooks/{ids['sub_id']}", {"active": False}),
         ("POST", "/api/v1/customers/C1/notes", {"body": "C2 was here"}),
         ("GET", "/api/v1/reports/customer/C1?month=2026-10", None),
-    ):  # fmt: skip
+    )  # fmt: skip
+    for method, url, body in changes:
         answer = client.request(method, url, json=body, headers=c2)
         assert answer.status_code in (403, 404), (method, url, answer.status_code, answer.text)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/portal/keys").text)

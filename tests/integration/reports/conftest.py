@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -104,13 +105,13 @@ def month(
     session.commit()
     # Complaints and other tickets, received in October (and one in November), worked by agents.
     agent, agent2 = world.users["agent"].id, world.users["agent2"].id
-    made = []
-    for kind, customer in (("complaint", "C1"), ("complaint", "C1"), ("complaint", "C2"),
-                           ("trace", "C1"), ("complaint", "C1"), ("inquiry", None)):  # fmt: skip
+    made: list[dict[str, Any]] = []
+    for ticket_type, customer in (("complaint", "C1"), ("complaint", "C1"), ("complaint", "C2"),
+                                  ("trace", "C1"), ("complaint", "C1"), ("inquiry", None)):  # fmt: skip
         # A distinct caller each: repeated calls from one phone merge into one ticket.
-        body = {"type": kind, "subject": "时效投诉" if kind == "complaint" else "查件",
+        body = {"type": ticket_type, "subject": "时效投诉" if ticket_type == "complaint" else "查件",
                 "contact_phone": f"1390000000{len(made)}"}  # fmt: skip
-        if kind == "complaint":
+        if ticket_type == "complaint":
             body["category"] = "delay"
         if customer:
             body["customer"] = customer

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,13 +82,14 @@ def test_the_xlsx_reads_back_with_the_same_numbers(
     assert len(book.sheetnames) >= 3  # the summary, the tables, the charts
     (name,) = [n for n in book.sheetnames if "省" in n or n.startswith("Volume by dest")]
     provinces = book[name]
-    total = sum(r[1] for r in provinces.iter_rows(min_row=2, values_only=True) if r[1])
+    total = sum(int(str(r[1])) for r in provinces.iter_rows(min_row=2, values_only=True) if r[1])
     assert total == figures["counts"]["shipped"]
 
 
 def test_the_pdf_renders_chinese_glyphs_not_boxes(client: TestClient, month: Month) -> None:
+    from expressdesk.fonts import pdf_font
     from expressdesk.reports.document import Document
-    from expressdesk.reports.export import pdf_font, to_pdf
+    from expressdesk.reports.export import to_pdf
 
     login(client, "super")
     pdf = client.get("/reports/customer/C1?month=2026-10&format=pdf")
@@ -103,7 +106,7 @@ def test_the_pdf_renders_chinese_glyphs_not_boxes(client: TestClient, month: Mon
         doc = Document("customer", word, "", "", "zh_CN")
         image = _pdf_pages(to_pdf(doc))[0].render(scale=2).to_pil().convert("L")
         box = image.crop((100, 100, 400, 160))
-        return box.tobytes()
+        return bytes(box.tobytes())
 
     first, second, blank = ink("运单"), ink("投诉"), ink(" ")
     assert first != blank and second != blank  # something is drawn
@@ -134,8 +137,8 @@ def test_a_shipper_sees_only_its_own_report(client: TestClient, month: Month, wo
 def test_the_cli_writes_pdf_and_xlsx_and_names_bad_input(
     month: Month,
     cli_env: None,
-    tmp_path,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from openpyxl import load_workbook
     from typer.testing import CliRunner
@@ -175,8 +178,8 @@ def test_key_accounts_get_their_monthly_report_by_mail_once(
     session.execute(update(Customer).where(Customer.code == "C2").values(tier="key", email=""))
     session.commit()
     first_of_november = clock.now().replace(day=1, hour=9)
-    assert mailing.due(first_of_november, mailing.ZoneInfo("Asia/Shanghai"))
-    assert not mailing.due(first_of_november + timedelta(days=5), mailing.ZoneInfo("Asia/Shanghai"))
+    assert mailing.due(first_of_november, ZoneInfo("Asia/Shanghai"))
+    assert not mailing.due(first_of_november + timedelta(days=5), ZoneInfo("Asia/Shanghai"))
     with session_factory() as s:
         run = mailing.mail_monthly_reports(s, settings, first_of_november)
         s.commit()

@@ -19,7 +19,7 @@ def _allow_rules(dependant) -> list[Allow]:  # type: ignore[no-untyped-def]
 
 def test_every_api_route_declares_who_may_use_it(app: FastAPI) -> None:
     undeclared = [
-        f"{sorted(route.methods)} {route.path}"
+        f"{sorted(route.methods or ())} {route.path}"
         for route in app.routes
         if isinstance(route, APIRoute)
         and route.include_in_schema

@@ -102,7 +102,10 @@ def test_any_arrival_order_gives_the_same_life(
             ingest_scans(session, batch, actor, clock.now(), settings)
             session.commit()
         got, want = _outcome(session, numbers[0]), _outcome(session, numbers[1])
-        strip = lambda t: tuple((cid.removeprefix("twin-"), a) for cid, a in t)  # noqa: E731
+
+        def strip(t: Any) -> tuple[tuple[str, Any], ...]:
+            return tuple((cid.removeprefix("twin-"), a) for cid, a in t)
+
         assert got[:-1] == want[:-1]
         assert strip(got[-1]) == strip(want[-1])
         assert got[0].value == "DELIVERED"

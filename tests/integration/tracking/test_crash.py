@@ -32,7 +32,7 @@ def test_acknowledged_scans_survive_a_killed_server(
     number = client.post(
         "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
     ).json()["number"]
-    with running_server(database_url, EXPRESSDESK_DATA_DIR=str(tmp_path)) as (base, server):
+    with running_server(database_url, {"EXPRESSDESK_DATA_DIR": str(tmp_path)}) as (base, server):
         scans = life(number, clock.now() - timedelta(days=3))
         response = httpx.post(
             f"{base}/api/v1/scans", json={"scans": scans}, headers=world.headers("ops")
@@ -52,7 +52,10 @@ def test_the_server_log_has_a_time_on_every_line(
         "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
     ).json()["number"]
     log = tmp_path / "server.log"
-    with running_server(database_url, log, EXPRESSDESK_DATA_DIR=str(tmp_path)) as (base, _):
+    with running_server(database_url, {"EXPRESSDESK_DATA_DIR": str(tmp_path)}, log=log) as (
+        base,
+        _,
+    ):
         assert httpx.get(f"{base}/api/v1/tracking/{number}").status_code == 200
         assert httpx.get(f"{base}/api/v1/tracking/{number}0").status_code == 422
     lines = log.read_text().splitlines()
@@ -70,18 +73,23 @@ def test_the_rate_limit_counts_the_client_behind_a_trusted_proxy(
     number = client.post(
         "/api/v1/waybills", json=waybill_payload(), headers=world.headers("agent")
     ).json()["number"]
-    limit = {"EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE": "2", "EXPRESSDESK_DATA_DIR": str(tmp_path)}
+    limit: dict[str, str] = {
+        "EXPRESSDESK_PUBLIC_LOOKUPS_PER_MINUTE": "2",
+        "EXPRESSDESK_DATA_DIR": str(tmp_path),
+    }
 
     def look(base: str, client_ip: str) -> int:
         url = f"{base}/api/v1/tracking/{number}"
         return httpx.get(url, headers={"X-Forwarded-For": client_ip}).status_code
 
     # The proxy on 127.0.0.1 is trusted by default: each client behind it has its allowance.
-    with running_server(database_url, **limit) as (base, _):
+    with running_server(database_url, env=limit) as (base, _):
         assert [look(base, "203.0.113.7") for _ in range(3)] == [200, 200, 429]
         assert look(base, "198.51.100.9") == 200
     # A peer that is not a trusted proxy cannot choose its address by sending the header.
-    with running_server(database_url, EXPRESSDESK_FORWARDED_ALLOW_IPS="10.0.0.1", **limit) as (
+    with running_server(
+        database_url, env={**limit, "EXPRESSDESK_FORWARDED_ALLOW_IPS": "10.0.0.1"}
+    ) as (
         base,
         _,
     ):

@@ -284,12 +284,14 @@ def test_postgresql_awaits_the_public_reads_on_the_event_loop(
     async def read() -> tuple[Any, list[Any], dict[int, str]]:
         async with reads.connection() as conn:
             record = await tracking_record_async(conn, dialect, number)
+            assert record is not None
             events = await timeline_rows_async(conn, dialect, record.id, record.created_at)
             people = await usernames_async(conn, dialect, [e.courier_id for e in events])
             return record, events, people
 
     record, events, people = client.portal.call(read)  # type: ignore[union-attr]
     expected = tracking_record(session, number)
+    assert expected is not None
     assert list(record) == list(expected) and [type(v) for v in record] == [
         type(v) for v in expected
     ]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expressdesk.desk.calendar import add_business, business_between, china_days
+from expressdesk.desk.calendar import WorkCalendar, add_business, business_between, china_days
 from expressdesk.desk.rules import (
     Channel,
     DeskRules,
@@ -30,7 +30,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
-def calendar_with_2026_holidays():  # type: ignore[no-untyped-def]
+def calendar_with_2026_holidays() -> WorkCalendar:
     days = china_days(2026)
     return RULES.calendar(
         TZ,
