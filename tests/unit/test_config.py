@@ -1,5 +1,7 @@
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
@@ -18,7 +20,7 @@ def test_production_starts_with_a_real_secret() -> None:
     assert settings.environment == "production"
 
 
-def test_database_defaults_to_the_sqlite_file_in_the_data_dir(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_database_defaults_to_the_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url="")
     assert (
         settings.effective_database_url == f"sqlite:///{tmp_path.resolve() / 'expressdesk.sqlite3'}"
@@ -51,7 +53,7 @@ def test_trusted_proxies_are_addresses_or_networks_written_as_the_server_reads_t
     assert seen == ["203.0.113.9"]  # the visitor, not the proxy
 
 
-async def _client_of(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+async def _client_of(scope: Any, receive: Any, send: Any) -> None:
     scope["seen"].append(scope["client"][0])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx2
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ def _path(settings: Settings, session: Session, number: str, clock: FixedClock) 
     return "/" + link.split("://", 1)[1].split("/", 1)[1]
 
 
-def _answer(client: TestClient, path: str, **form: str):  # type: ignore[no-untyped-def]
+def _answer(client: TestClient, path: str, **form: str) -> httpx2.Response:
     client.get(path)  # sets the CSRF cookie
     return client.post(path, data={"csrf_token": str(client.cookies.get("ed_csrf")), **form})
 

@@ -3,7 +3,7 @@ accounts, with a fake clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -15,7 +15,9 @@ from expressdesk.models import Customer, User, Waybill
 from tests.support.world import World, create_waybills
 
 
-def _send(session: Session, world: World, code: str, count: int, at, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def _send(
+    session: Session, world: World, code: str, count: int, at: datetime, settings: Settings
+) -> None:
     actor = session.get(User, world.users[f"shipper_{code.lower()}"].id)
     assert actor is not None
     numbers = create_waybills(session, actor, count, at, settings)

@@ -3,7 +3,8 @@ limit declaring a parcel lost with a claim, and claims decided by rule."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ def _to_bj01(client: TestClient, world: World, number: str, clock: FixedClock) -
     ])  # fmt: skip
 
 
-def _hub_staff(session: Session, world: World, now) -> None:  # type: ignore[no-untyped-def]
+def _hub_staff(session: Session, world: World, now: datetime) -> None:
     hub = world.facilities["HBJ"]
     person = User(username="ops_hbj", display_name="Hub Ops", role=Role.OPERATIONS,
                   password_hash="x", facility_id=hub.id, created_at=now)  # fmt: skip
@@ -45,7 +46,7 @@ def _hub_staff(session: Session, world: World, now) -> None:  # type: ignore[no-
     session.commit()
 
 
-def _search(client: TestClient, world: World, sid: int, user: str = "agent") -> dict:  # type: ignore[type-arg]
+def _search(client: TestClient, world: World, sid: int, user: str = "agent") -> dict[str, Any]:
     response = client.get(f"/api/v1/searches/{sid}", headers=world.headers(user))
     assert response.status_code == 200, response.text
     return dict(response.json())
@@ -98,7 +99,7 @@ def test_a_trace_request_opens_a_search_with_the_unit_that_last_scanned_the_parc
     assert closed.status_code == 409
 
 
-def app_of(client: TestClient):  # type: ignore[no-untyped-def]
+def app_of(client: TestClient) -> Any:
     return client.app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -180,7 +181,7 @@ def test_transfers_record_who_when_why_and_respect_duty(
     tn = data["number"]
     other = "agent2" if data["owner"] == "agent" else "agent"
 
-    def transfer(user: str, **body: object):  # type: ignore[no-untyped-def]
+    def transfer(user: str, **body: object) -> httpx2.Response:
         body.setdefault("version", ticket(client, world, tn)["version"])
         return client.post(f"/api/v1/tickets/{tn}/transfer", json=body, headers=world.headers(user))
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.clock import FixedClock
 from expressdesk.config import Settings
+from expressdesk.models import Waybill
 from expressdesk.problems.detect import detect
 from tests.support.problems import H, new_waybill, problems_of, upload
 from tests.support.scans import life, scan
@@ -144,9 +146,5 @@ def test_repeated_failed_attempts_are_held_even_when_the_scans_came_before_the_r
     assert [p.type.value for p in problems_of(session, other)] == ["held"]
 
 
-def _waybill(session: Session, number: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from expressdesk.models import Waybill
-
-    return session.scalar(select(Waybill).where(Waybill.number == number))
+def _waybill(session: Session, number: str) -> Waybill:
+    return session.scalars(select(Waybill).where(Waybill.number == number)).one()

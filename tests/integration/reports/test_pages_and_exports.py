@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +24,7 @@ from tests.support.web_login import login
 from tests.support.world import World
 
 
-def _pdf_pages(content: bytes) -> list:  # type: ignore[type-arg]
+def _pdf_pages(content: bytes) -> list[Any]:
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(content)

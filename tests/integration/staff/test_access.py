@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -10,7 +11,7 @@ from expressdesk.web.deps import Allow
 from tests.support.world import World
 
 
-def _allow_rules(dependant) -> list[Allow]:  # type: ignore[no-untyped-def]
+def _allow_rules(dependant: Dependant) -> list[Allow]:
     found = [d.call for d in dependant.dependencies if isinstance(d.call, Allow)]
     for sub in dependant.dependencies:
         found += _allow_rules(sub)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import httpx2
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -27,7 +28,9 @@ def row(
     return f"{order},李雷,{phone},{address},{sender},{weight},图书,0,否\n"
 
 
-def upload(client: TestClient, world: World, name: str, data: bytes, user: str = "shipper_c1"):  # type: ignore[no-untyped-def]
+def upload(
+    client: TestClient, world: World, name: str, data: bytes, user: str = "shipper_c1"
+) -> httpx2.Response:
     return client.post(
         "/api/v1/waybills/import", files={"file": (name, data)}, headers=world.headers(user)
     )

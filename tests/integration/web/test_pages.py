@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx2
 from fastapi.testclient import TestClient
 
 from tests.support.world import PASSWORD, World, waybill_payload
@@ -17,7 +18,9 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def login(client: TestClient, username: str, password: str = PASSWORD, next_: str = "/") -> object:
+def login(
+    client: TestClient, username: str, password: str = PASSWORD, next_: str = "/"
+) -> httpx2.Response:
     page = client.get("/login", headers=HTML)
     token = csrf_from(page.text)
     return client.post(
@@ -33,17 +36,17 @@ def test_pages_redirect_to_login_and_back(client: TestClient, world: World) -> N
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=/waybills")
     done = login(client, "agent", next_="/waybills")
-    assert done.status_code == 303  # type: ignore[attr-defined]
-    assert done.headers["location"] == "/waybills"  # type: ignore[attr-defined]
-    cookie = done.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert done.status_code == 303
+    assert done.headers["location"] == "/waybills"
+    cookie = done.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "samesite=lax" in cookie.lower()
 
 
 def test_wrong_password_shows_a_message(client: TestClient, world: World) -> None:
     response = login(client, "agent", password="nope-nope-1")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "用户名或密码错误" in response.text  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert "用户名或密码错误" in response.text
 
 
 def test_form_without_csrf_token_is_refused(client: TestClient, world: World) -> None:
@@ -54,7 +57,7 @@ def test_form_without_csrf_token_is_refused(client: TestClient, world: World) ->
 
 def test_open_redirect_after_login_is_blocked(client: TestClient, world: World) -> None:
     response = login(client, "agent", next_="https://evil.example/")
-    assert response.headers["location"] == "/"  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/"
 
 
 def test_cookie_session_needs_csrf_header_for_api_writes(client: TestClient, world: World) -> None:

@@ -4,6 +4,7 @@ assignment rules."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_overrides_replace_defaults_and_a_week_without_hours_is_refused() -> Non
     assert calendar_refusal({"hours.sun": "10:00-16:00"}, rules) is None
 
 
-def facts(kind: ClaimKind, **kw) -> ClaimFacts:  # type: ignore[no-untyped-def]
+def facts(kind: ClaimKind, **kw: Any) -> ClaimFacts:
     values = {
         "fee": D("12.00"),
         "insurance_fee": D("5.00"),

@@ -5,6 +5,7 @@ calendar time that never pauses."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -120,7 +121,7 @@ def test_a_stopped_clock_is_met_or_missed() -> None:
     assert late.state is ClockState.MISSED
 
 
-def facts(**changes) -> TicketFacts:  # type: ignore[no-untyped-def]
+def facts(**changes: Any) -> TicketFacts:
     base = TicketFacts(
         type=TicketType.COMPLAINT,
         channel=Channel.PHONE,
