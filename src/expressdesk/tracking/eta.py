@@ -10,9 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from expressdesk.enums import FacilityType
 from expressdesk.network.rules import Departure, earliest_arrival
+from expressdesk.tracking.scan_types import ScanType
+
+if TYPE_CHECKING:
+    from expressdesk.tracking.repository import FacilityInfo
 
 
 @dataclass(frozen=True)
@@ -167,3 +173,29 @@ def estimate_from_pickup(
 def promised_by(picked_up: datetime, promise_hours: int) -> datetime:
     """The product's commitment: pickup time plus the promised hours."""
     return picked_up + timedelta(hours=promise_hours)
+
+
+def estimate_after(
+    kind: ScanType,
+    at: datetime,
+    here: FacilityInfo | None,
+    dest: FacilityInfo | None,
+    planner: LinehaulPlanner,
+    tz: ZoneInfo,
+) -> datetime | None:
+    """The estimate a scan of ``kind`` at ``here`` implies for a parcel bound for the outlet
+    ``dest``, or None if it implies none."""
+    dest_hub = dest.hub_id if dest else None
+    if kind is ScanType.PICKUP and here is not None:
+        return estimate_from_pickup(at, here.hub_id, dest_hub, planner, tz)
+    if kind in (ScanType.ARRIVAL, ScanType.LINEHAUL_UNLOAD) and here is not None:
+        if dest is not None and here.id == dest.id:
+            return delivery_after_outlet_arrival(at, tz)
+        if here.type is FacilityType.HUB and dest_hub is not None:
+            return estimate_from_hub(at, here.id, dest_hub, planner, tz)
+    if kind is ScanType.OUT_FOR_DELIVERY:
+        return end_of_delivery_day(at, tz)
+    if kind is ScanType.DELIVERY_FAILED:
+        next_morning = (at.astimezone(tz) + timedelta(days=1)).replace(hour=7, minute=0)
+        return delivery_after_outlet_arrival(next_morning, tz)
+    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,19 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from expressdesk.config import Settings
-from expressdesk.enums import FacilityType, Product, ShipmentStatus
+from expressdesk.enums import Product, ShipmentStatus
 from expressdesk.models import User
 from expressdesk.notify.outbox import StatusChange, on_status_changes
 from expressdesk.problems.detect import AcceptedScan, ParcelAfter, from_scans
 from expressdesk.tracking import repository
 from expressdesk.tracking.checks import ScanResult, check_item, reject
-from expressdesk.tracking.eta import (
-    delivery_after_outlet_arrival,
-    end_of_delivery_day,
-    estimate_from_hub,
-    estimate_from_pickup,
-    promised_by,
-)
+from expressdesk.tracking.eta import estimate_after, promised_by
 from expressdesk.tracking.repository import FacilityInfo, NetworkSnapshot
 from expressdesk.tracking.rules import ScanFacts, TrackingState, fold, next_status, step
 from expressdesk.tracking.scan_types import (
@@ -537,10 +531,15 @@ class ScanIngestor:
                     facts.event_time, PRODUCTS[Product(waybill.product)].promise_hours
                 )
         eta = waybill.estimated_delivery_at
+        network = self.network
+        dest = network.by_id.get(dest_id) if dest_id is not None else None
         # The latest event that tells where the parcel is sets the estimate.
         for facts in sorted(relevant, key=lambda f: f.sort_key, reverse=True):
             if facts.scan_type in ETA_EVENTS:
-                revised = self._revised_eta(facts, waybill)
+                here = network.by_id.get(facts.facility_id) if facts.facility_id else None
+                revised = estimate_after(
+                    facts.scan_type, facts.event_time, here, dest, network.planner, self.tz
+                )
                 if revised is not None:
                     eta = revised
                     break
@@ -566,33 +565,6 @@ class ScanIngestor:
             arrived,
             waybill.id,
         )
-
-    def _revised_eta(self, facts: ScanFacts, waybill: Row[Any]) -> datetime | None:
-        """The estimate an event implies about where the parcel is, or None if it implies none."""
-        network = self.network
-        dest = network.by_id.get(waybill.dest_facility_id) if waybill.dest_facility_id else None
-        dest_hub = dest.hub_id if dest else None
-        here = network.by_id.get(facts.facility_id) if facts.facility_id else None
-        kind = facts.scan_type
-        if kind is ScanType.PICKUP and here is not None:
-            return estimate_from_pickup(
-                facts.event_time, here.hub_id, dest_hub, network.planner, self.tz
-            )
-        if kind in (ScanType.ARRIVAL, ScanType.LINEHAUL_UNLOAD) and here is not None:
-            if dest is not None and here.id == dest.id:
-                return delivery_after_outlet_arrival(facts.event_time, self.tz)
-            if here.type is FacilityType.HUB and dest_hub is not None:
-                return estimate_from_hub(
-                    facts.event_time, here.id, dest_hub, network.planner, self.tz
-                )
-        if kind is ScanType.OUT_FOR_DELIVERY:
-            return end_of_delivery_day(facts.event_time, self.tz)
-        if kind is ScanType.DELIVERY_FAILED:
-            next_morning = (facts.event_time.astimezone(self.tz) + timedelta(days=1)).replace(
-                hour=7, minute=0
-            )
-            return delivery_after_outlet_arrival(next_morning, self.tz)
-        return None
 
 
 def ingest_scans(
