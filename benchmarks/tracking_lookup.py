@@ -102,8 +102,12 @@ def add_histories(
             .where(NumberSequence.name == "scan_event")
             .values(next_value=next_id)
         )
+        # last_event_at: the latest event's time, as ingestion's fold keeps it (the timeline
+        # query's upper bound).
         conn.exec_driver_sql(
-            "UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = created_at"
+            "UPDATE waybills SET status = 'IN_TRANSIT', last_event_at = latest.at FROM"
+            " (SELECT waybill_id, max(event_time) AS at FROM scan_events GROUP BY waybill_id)"
+            " AS latest WHERE waybills.id = latest.waybill_id"
         )
         conn.exec_driver_sql(
             "UPDATE waybills SET status = 'OUT_FOR_DELIVERY' WHERE id IN"

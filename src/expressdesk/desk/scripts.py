@@ -94,7 +94,7 @@ def facts_of(session: Session, waybill: Waybill | None, now: datetime, locale: s
         facts["last_time"] = f"{view.events[0].time:%Y-%m-%d %H:%M}"
     if view.estimated_delivery:
         facts["eta"] = f"{view.estimated_delivery.astimezone(tz):%Y-%m-%d}"
-    rows = tracking_repository.timeline_rows(session, waybill.id, waybill.created_at)
+    rows = tracking_repository.timeline_rows(session, waybill)
     delivery = [r for r in rows if r.scan_type == ScanType.OUT_FOR_DELIVERY.value and r.courier_id]
     if delivery:
         last = delivery[-1]

@@ -125,7 +125,7 @@ def _read(conn: Connection, number: str, settings: Settings) -> Reads:
     """The waybill, its timeline, the facility directory and the couriers' names, read on a
     connection outside any unit of work (autocommit)."""
     waybill = public_waybill(conn, number, settings)
-    events = repository.timeline_rows(conn, waybill.id, waybill.created_at)
+    events = repository.timeline_rows(conn, waybill)
     facilities = repository.facility_directory(conn)
     people = repository.usernames(conn, people_named(events, False))
     return waybill, events, facilities, people
@@ -150,7 +150,7 @@ async def _reads(reads: AsyncReads, number: str) -> Reads:
         waybill = await waybill_repo.tracking_record_async(conn, dialect, number)
         if waybill is None:
             raise WaybillNotFound(f"waybill {number} not found")
-        events = await repository.timeline_rows_async(conn, dialect, waybill.id, waybill.created_at)
+        events = await repository.timeline_rows_async(conn, dialect, waybill)
         facilities = await repository.facility_directory_async(conn, dialect, reads.engine)
         people = await repository.usernames_async(conn, dialect, people_named(events, False))
     return waybill, events, facilities, people

@@ -108,7 +108,7 @@ def _chain(events: list[Any]) -> list[CustodyStep]:
 
 def custody_steps(session: Session, waybill: Waybill) -> list[CustodyStep]:
     """Who held the parcel when and where: what a lost-parcel search starts from."""
-    return _chain(repository.timeline_rows(session, waybill.id, waybill.created_at))
+    return _chain(repository.timeline_rows(session, waybill))
 
 
 def tracking_view(
@@ -122,7 +122,7 @@ def tracking_view(
 ) -> TrackingOut:
     """Everything a tracking page shows. ``reveal``: personal data unmasked (staff, the
     shipper, or a visitor who confirmed the phone); ``staff``: anomalies, custody, raw strings."""
-    events = repository.timeline_rows(db, waybill.id, waybill.created_at)
+    events = repository.timeline_rows(db, waybill)
     facilities = repository.facility_directory(db)
     people = repository.usernames(db, people_named(events, staff))
     return build_tracking_view(

@@ -37,7 +37,9 @@ SCAN_EVENTS: Table = ScanEvent.__table__  # type: ignore[assignment]
 WAYBILLS: Table = Waybill.__table__  # type: ignore[assignment]
 
 # Events of a waybill are never earlier than this before its creation (a pickup can precede the
-# electronic order by a little); the bound lets PostgreSQL skip older monthly partitions.
+# electronic order by a little); the bound lets PostgreSQL skip older monthly partitions. None
+# is later than the waybill's ``last_event_at`` (every stored event is folded into the state,
+# which keeps the time of the one that sorts last: the latest), which bounds them from above.
 EARLIEST_BEFORE_ORDER = timedelta(days=7)
 
 
@@ -189,15 +191,20 @@ EVENT_FACT_COLUMNS = (
 )
 
 
-def events_of_waybills(session: Session, waybills: dict[int, datetime]) -> list[Row[Any]]:
-    """Stored events of these waybills (id → created_at bounds the partitions searched)."""
+def events_of_waybills(
+    session: Session, waybills: dict[int, tuple[datetime, datetime]]
+) -> list[Row[Any]]:
+    """Stored events of these waybills (id → created_at and last_event_at: they bound the
+    partitions searched)."""
     if not waybills:
         return []
-    earliest = min(waybills.values()) - EARLIEST_BEFORE_ORDER
+    earliest = min(created for created, _ in waybills.values()) - EARLIEST_BEFORE_ORDER
+    latest = max(last for _, last in waybills.values())
     return list(
         session.execute(
             select(*EVENT_FACT_COLUMNS).where(
-                ScanEvent.waybill_id.in_(sorted(waybills)), ScanEvent.event_time >= earliest
+                ScanEvent.waybill_id.in_(sorted(waybills)),
+                ScanEvent.event_time.between(earliest, latest),
             )
         )
     )
@@ -323,25 +330,36 @@ TIMELINE_COLUMNS = (
 _TIMELINE = DriverQuery(
     select(*TIMELINE_COLUMNS)
     .where(
-        ScanEvent.waybill_id == bindparam("waybill_id"), ScanEvent.event_time >= bindparam("since")
+        ScanEvent.waybill_id == bindparam("waybill_id"),
+        ScanEvent.event_time.between(bindparam("since"), bindparam("until")),
     )
     .order_by(ScanEvent.sort_key),
     "TimelineRow",
 )
 
 
-def timeline_rows(db: Reader, waybill_id: int, created_at: datetime) -> list[Any]:
+def _timeline_bounds(waybill: Any) -> dict[str, Any] | None:
+    """The timeline query's parameters for ``waybill`` (its id, ``created_at`` and
+    ``last_event_at``), None when it has no event yet. Both time bounds matter on PostgreSQL:
+    with the creation time alone, every later monthly partition (those created ahead too) was
+    searched, and a lookup's timeline cost twice the server's CPU."""
+    if waybill.last_event_at is None:
+        return None
+    since = waybill.created_at - EARLIEST_BEFORE_ORDER
+    return {"waybill_id": waybill.id, "since": since, "until": waybill.last_event_at}
+
+
+def timeline_rows(db: Reader, waybill: Any) -> list[Any]:
     """A parcel's events in timeline order (columns only: the tracking page is a hot path, see
-    ``DriverQuery``)."""
-    return _TIMELINE.all(db, waybill_id=waybill_id, since=created_at - EARLIEST_BEFORE_ORDER)
+    ``DriverQuery``). ``waybill``: a Waybill or a row with its id, created_at, last_event_at."""
+    bounds = _timeline_bounds(waybill)
+    return [] if bounds is None else _TIMELINE.all(db, **bounds)
 
 
-async def timeline_rows_async(
-    conn: Any, dialect: Dialect, waybill_id: int, created_at: datetime
-) -> list[Any]:
+async def timeline_rows_async(conn: Any, dialect: Dialect, waybill: Any) -> list[Any]:
     """``timeline_rows`` on an asynchronous driver connection (``db.async_read_pool``)."""
-    since = created_at - EARLIEST_BEFORE_ORDER
-    return await _TIMELINE.all_async(conn, dialect, waybill_id=waybill_id, since=since)
+    bounds = _timeline_bounds(waybill)
+    return [] if bounds is None else await _TIMELINE.all_async(conn, dialect, **bounds)
 
 
 @dataclass(frozen=True)

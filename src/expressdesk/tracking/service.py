@@ -182,7 +182,7 @@ class ScanIngestor:
 
         # Parcels receiving an event that sorts before their last one: re-sent or late.
         behind = {
-            wid: waybills[wid].created_at
+            wid: (waybills[wid].created_at, waybills[wid].last_event_at)
             for wid, cs in by_waybill.items()
             if waybills[wid].last_event_key is not None
             and min(c.facts.sort_key for c in cs) <= waybills[wid].last_event_key

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expressdesk.clock import FixedClock
@@ -75,6 +75,17 @@ def _outcome(session: Session, number: str) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _latest_event_is_kept(session: Session, number: str) -> bool:
+    """The state keeps the latest event's time, whatever order the events came in: the tracking
+    queries search the events up to it (repository.timeline_rows)."""
+    wb = session.scalar(select(Waybill).where(Waybill.number == number))
+    assert wb is not None
+    latest = session.scalar(
+        select(func.max(ScanEvent.event_time)).where(ScanEvent.waybill_id == wb.id)
+    )
+    return latest is not None and wb.last_event_at == latest
+
+
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_arrival_order_gives_the_same_life(
@@ -109,4 +120,5 @@ def test_any_arrival_order_gives_the_same_life(
         assert got[:-1] == want[:-1]
         assert strip(got[-1]) == strip(want[-1])
         assert got[0].value == "DELIVERED"
+        assert _latest_event_is_kept(session, numbers[0])
         assert dict(got[-1])[base[-3]["client_scan_id"]] == "scanned_after_delivered"

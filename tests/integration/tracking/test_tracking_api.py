@@ -226,7 +226,8 @@ def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
     expected = session.execute(_TRACKING_BY_NUMBER.statement, {"number": number}).one()
     since = expected.created_at - EARLIEST_BEFORE_ORDER
     expected_events = session.execute(
-        _TIMELINE.statement, {"waybill_id": expected.id, "since": since}
+        _TIMELINE.statement,
+        {"waybill_id": expected.id, "since": since, "until": expected.last_event_at},
     ).all()
     assert len(expected_events) == 8
     with read_only(engine).connect() as conn:
@@ -238,7 +239,7 @@ def test_the_lookups_driver_reads_return_what_sqlalchemy_returns(
             assert record.created_at.tzinfo is not None and isinstance(
                 record.status, ShipmentStatus
             )
-            events = timeline_rows(db, expected.id, expected.created_at)
+            events = timeline_rows(db, expected)
             assert [list(e) for e in events] == [list(e) for e in expected_events]
             assert [[type(v) for v in e] for e in events] == [
                 [type(v) for v in e] for e in expected_events
@@ -285,7 +286,7 @@ def test_postgresql_awaits_the_public_reads_on_the_event_loop(
         async with reads.connection() as conn:
             record = await tracking_record_async(conn, dialect, number)
             assert record is not None
-            events = await timeline_rows_async(conn, dialect, record.id, record.created_at)
+            events = await timeline_rows_async(conn, dialect, record)
             people = await usernames_async(conn, dialect, [e.courier_id for e in events])
             return record, events, people
 
@@ -295,7 +296,7 @@ def test_postgresql_awaits_the_public_reads_on_the_event_loop(
     assert list(record) == list(expected) and [type(v) for v in record] == [
         type(v) for v in expected
     ]
-    expected_events = timeline_rows(session, expected.id, expected.created_at)
+    expected_events = timeline_rows(session, expected)
     assert [list(e) for e in events] == [list(e) for e in expected_events]
     assert [[type(v) for v in e] for e in events] == [[type(v) for v in e] for e in expected_events]
     couriers = [e.courier_id for e in events if e.courier_id]
