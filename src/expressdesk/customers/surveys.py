@@ -29,6 +29,7 @@ from expressdesk.models import (
     User,
     Waybill,
 )
+from expressdesk.tracking import repository as tracking_repository
 
 SALT = "expressdesk-survey"
 Kind = Literal["waybill", "ticket"]
@@ -90,12 +91,15 @@ def open_survey(session: Session, token: str, settings: Settings, now: datetime)
     return Survey(kind, ident, waybill, ticket, answered)
 
 
-def _courier_of(session: Session, waybill_id: int) -> int | None:
+def _courier_of(session: Session, waybill: Waybill) -> int | None:
     """Who took the parcel out for delivery last."""
+    events = tracking_repository.events_of(waybill)
+    if events is None:
+        return None
     return session.scalar(
         select(ScanEvent.courier_id)
         .where(
-            ScanEvent.waybill_id == waybill_id,
+            events,
             ScanEvent.scan_type == "out_for_delivery",
             ScanEvent.courier_id.is_not(None),
         )
@@ -136,7 +140,7 @@ def answer(
         ticket_id=ticket.id if ticket else None,
         customer_id=(ticket.customer_id if ticket else None)
         or (waybill.customer_id if waybill else None),
-        courier_id=_courier_of(session, waybill.id) if waybill else None,
+        courier_id=_courier_of(session, waybill) if waybill else None,
         facility_id=(ticket.responsible_facility_id if ticket else None)
         or (waybill.dest_facility_id if waybill else None),
         csat=csat,

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from expressdesk.db import DriverQuery, Reader, reader_connection
 from expressdesk.enums import FacilityType
@@ -347,6 +348,18 @@ def _timeline_bounds(waybill: Any) -> dict[str, Any] | None:
         return None
     since = waybill.created_at - EARLIEST_BEFORE_ORDER
     return {"waybill_id": waybill.id, "since": since, "until": waybill.last_event_at}
+
+
+def events_of(waybill: Waybill) -> ColumnElement[bool] | None:
+    """The condition on scan_events that finds ``waybill``'s events, bounded in time as the
+    timeline's (see ``_timeline_bounds``); None when it has none."""
+    if waybill.last_event_at is None:
+        return None
+    since = waybill.created_at - EARLIEST_BEFORE_ORDER
+    return and_(
+        ScanEvent.waybill_id == waybill.id,
+        ScanEvent.event_time.between(since, waybill.last_event_at),
+    )
 
 
 def timeline_rows(db: Reader, waybill: Any) -> list[Any]:
