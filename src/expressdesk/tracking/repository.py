@@ -353,12 +353,12 @@ def _timeline_bounds(waybill: Any) -> dict[str, Any] | None:
 def events_of(waybill: Waybill) -> ColumnElement[bool] | None:
     """The condition on scan_events that finds ``waybill``'s events, bounded in time as the
     timeline's (see ``_timeline_bounds``); None when it has none."""
-    if waybill.last_event_at is None:
+    bounds = _timeline_bounds(waybill)
+    if bounds is None:
         return None
-    since = waybill.created_at - EARLIEST_BEFORE_ORDER
     return and_(
-        ScanEvent.waybill_id == waybill.id,
-        ScanEvent.event_time.between(since, waybill.last_event_at),
+        ScanEvent.waybill_id == bounds["waybill_id"],
+        ScanEvent.event_time.between(bounds["since"], bounds["until"]),
     )
 
 
