@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Engine,
@@ -158,9 +158,15 @@ def existing_device_seqs(
     return {(r.device_id, r.device_seq) for r in rows}
 
 
-def users_by_username(
-    session: Session, usernames: Iterable[str]
-) -> dict[str, tuple[int, str, str]]:
+class Person(NamedTuple):
+    """A user as a scan names them (courier or operator)."""
+
+    id: int
+    role: str
+    name: str
+
+
+def users_by_username(session: Session, usernames: Iterable[str]) -> dict[str, Person]:
     """Id, role and display name by username."""
     wanted = sorted(set(usernames))
     if not wanted:
@@ -170,7 +176,7 @@ def users_by_username(
             User.username.in_(wanted)
         )
     )
-    return {r.username: (r.id, r.role.value, r.display_name) for r in rows}
+    return {r.username: Person(r.id, r.role.value, r.display_name) for r in rows}
 
 
 EVENT_FACT_COLUMNS = (

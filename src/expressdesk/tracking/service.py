@@ -372,7 +372,7 @@ class ScanIngestor:
         scan: ScanIn,
         number: str,
         states: dict[str, Row[Any]],
-        people: dict[str, tuple[int, str, str]],
+        people: dict[str, repository.Person],
         actor: User,
     ) -> _Candidate | ScanResult:
         waybill = states.get(number)
@@ -390,14 +390,14 @@ class ScanIngestor:
         courier_id = courier_name = None
         if scan.courier:
             found = people.get(scan.courier)
-            if found is None or found[1] != "courier":
+            if found is None or found.role != "courier":
                 return reject(
                     index,
                     scan.client_scan_id,
                     "unknown_courier",
                     f"courier: '{scan.courier}' is not a courier",
                 )
-            courier_id, courier_name = found[0], found[2]
+            courier_id, courier_name = found.id, found.name
         operator_id = actor.id
         if scan.operator:
             found = people.get(scan.operator)
@@ -408,7 +408,7 @@ class ScanIngestor:
                     "unknown_operator",
                     f"operator: no user '{scan.operator}'",
                 )
-            operator_id = found[0]
+            operator_id = found.id
         facility = self.network.by_code.get(scan.facility) if scan.facility else None
         facts = ScanFacts(
             scan_type=scan.type,
