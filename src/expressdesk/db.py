@@ -249,6 +249,20 @@ class DriverQuery:
         rows = self.all(db, **params)
         return rows[0] if rows else None
 
+    def plan(self, db: Reader, **params: Any) -> str:
+        """The database's plan of this statement for ``params`` (``EXPLAIN``; on SQLite
+        ``EXPLAIN QUERY PLAN``), one line per row: what the tests check the hot reads by."""
+        conn = reader_connection(db)
+        compiled, args = self._bind(conn.dialect, params)
+        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(explain + compiled.sql, args)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return "\n".join(str(row[-1]) for row in rows)
+
     async def all_async(self, conn: Any, dialect: Dialect, **params: Any) -> list[Any]:
         """The same rows on an asyncpg connection of ``AsyncReads`` (``dialect``: its
         ``dialect``); asyncpg prepares each statement once per connection."""
