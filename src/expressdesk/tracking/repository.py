@@ -44,6 +44,23 @@ WAYBILLS: Table = Waybill.__table__  # type: ignore[assignment]
 EARLIEST_BEFORE_ORDER = timedelta(days=7)
 
 
+def _events_between(which: ColumnElement[bool], since: Any, until: Any) -> ColumnElement[bool]:
+    """The events of ``which`` waybills from ``since`` to ``until``: the time window is what
+    lets PostgreSQL read only those months' partitions."""
+    return and_(which, ScanEvent.event_time.between(since, until))
+
+
+def _timeline_bounds(waybill: Any) -> dict[str, Any] | None:
+    """The window of ``waybill``'s events (its id, ``created_at`` and ``last_event_at``), None
+    when it has no event yet. Both ends matter on PostgreSQL: with the creation time alone,
+    every later monthly partition (those created ahead too) was searched, and a lookup's
+    timeline cost twice the server's CPU."""
+    if waybill.last_event_at is None:
+        return None
+    since = waybill.created_at - EARLIEST_BEFORE_ORDER
+    return {"waybill_id": waybill.id, "since": since, "until": waybill.last_event_at}
+
+
 @dataclass(frozen=True)
 class FacilityInfo:
     id: int
@@ -198,20 +215,20 @@ EVENT_FACT_COLUMNS = (
 )
 
 
-def events_of_waybills(
-    session: Session, waybills: dict[int, tuple[datetime, datetime]]
-) -> list[Row[Any]]:
-    """Stored events of these waybills (id → created_at and last_event_at: they bound the
-    partitions searched)."""
-    if not waybills:
+def events_of_waybills(session: Session, waybills: Iterable[Any]) -> list[Row[Any]]:
+    """Stored events of these waybills (rows with their id, created_at and last_event_at), in
+    the window that holds all of them: the earliest and the latest of their timelines' bounds."""
+    bounds = [b for w in waybills if (b := _timeline_bounds(w)) is not None]
+    if not bounds:
         return []
-    earliest = min(created for created, _ in waybills.values()) - EARLIEST_BEFORE_ORDER
-    latest = max(last for _, last in waybills.values())
     return list(
         session.execute(
             select(*EVENT_FACT_COLUMNS).where(
-                ScanEvent.waybill_id.in_(sorted(waybills)),
-                ScanEvent.event_time.between(earliest, latest),
+                _events_between(
+                    ScanEvent.waybill_id.in_(sorted(b["waybill_id"] for b in bounds)),
+                    min(b["since"] for b in bounds),
+                    max(b["until"] for b in bounds),
+                )
             )
         )
     )
@@ -337,23 +354,15 @@ TIMELINE_COLUMNS = (
 _TIMELINE = DriverQuery(
     select(*TIMELINE_COLUMNS)
     .where(
-        ScanEvent.waybill_id == bindparam("waybill_id"),
-        ScanEvent.event_time.between(bindparam("since"), bindparam("until")),
+        _events_between(
+            ScanEvent.waybill_id == bindparam("waybill_id"),
+            bindparam("since"),
+            bindparam("until"),
+        )
     )
     .order_by(ScanEvent.sort_key),
     "TimelineRow",
 )
-
-
-def _timeline_bounds(waybill: Any) -> dict[str, Any] | None:
-    """The timeline query's parameters for ``waybill`` (its id, ``created_at`` and
-    ``last_event_at``), None when it has no event yet. Both time bounds matter on PostgreSQL:
-    with the creation time alone, every later monthly partition (those created ahead too) was
-    searched, and a lookup's timeline cost twice the server's CPU."""
-    if waybill.last_event_at is None:
-        return None
-    since = waybill.created_at - EARLIEST_BEFORE_ORDER
-    return {"waybill_id": waybill.id, "since": since, "until": waybill.last_event_at}
 
 
 def events_of(waybill: Waybill) -> ColumnElement[bool] | None:
@@ -362,9 +371,8 @@ def events_of(waybill: Waybill) -> ColumnElement[bool] | None:
     bounds = _timeline_bounds(waybill)
     if bounds is None:
         return None
-    return and_(
-        ScanEvent.waybill_id == bounds["waybill_id"],
-        ScanEvent.event_time.between(bounds["since"], bounds["until"]),
+    return _events_between(
+        ScanEvent.waybill_id == bounds["waybill_id"], bounds["since"], bounds["until"]
     )
 
 

@@ -182,13 +182,13 @@ class ScanIngestor:
 
         # Parcels receiving an event that sorts before their last one: re-sent or late.
         behind = {
-            wid: (waybills[wid].created_at, waybills[wid].last_event_at)
+            wid
             for wid, cs in by_waybill.items()
             if waybills[wid].last_event_key is not None
             and min(c.facts.sort_key for c in cs) <= waybills[wid].last_event_key
         }
         stored: dict[int, list[Row[Any]]] = defaultdict(list)
-        for row in repository.events_of_waybills(self.session, behind):
+        for row in repository.events_of_waybills(self.session, [waybills[w] for w in behind]):
             stored[row.waybill_id].append(row)
 
         rows: list[tuple[Any, ...]] = []
