@@ -233,16 +233,20 @@ class DriverQuery:
             out.append(make(values))
         return out
 
-    def all(self, db: Reader, **params: Any) -> list[Any]:
-        """The rows (named tuples) for ``params``, in the transaction ``db`` is in, if any."""
+    def _fetch(self, db: Reader, params: dict[str, Any], prefix: str = "") -> tuple[_Compiled, Any]:
+        """The driver's rows of the statement (after ``prefix``, e.g. EXPLAIN) for ``params``."""
         conn = reader_connection(db)
         compiled, args = self._bind(conn.dialect, params)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, args)
-            rows = cursor.fetchall()
+            cursor.execute(prefix + compiled.sql, args)
+            return compiled, cursor.fetchall()
         finally:
             cursor.close()
+
+    def all(self, db: Reader, **params: Any) -> list[Any]:
+        """The rows (named tuples) for ``params``, in the transaction ``db`` is in, if any."""
+        compiled, rows = self._fetch(db, params)
         return self._rows(compiled, rows)
 
     def first(self, db: Reader, **params: Any) -> Any | None:
@@ -252,15 +256,8 @@ class DriverQuery:
     def plan(self, db: Reader, **params: Any) -> str:
         """The database's plan of this statement for ``params`` (``EXPLAIN``; on SQLite
         ``EXPLAIN QUERY PLAN``), one line per row: what the tests check the hot reads by."""
-        conn = reader_connection(db)
-        compiled, args = self._bind(conn.dialect, params)
-        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(explain + compiled.sql, args)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        sqlite = reader_connection(db).dialect.name == "sqlite"
+        _, rows = self._fetch(db, params, "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ")
         return "\n".join(str(row[-1]) for row in rows)
 
     async def all_async(self, conn: Any, dialect: Dialect, **params: Any) -> list[Any]:
