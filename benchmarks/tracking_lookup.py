@@ -126,8 +126,13 @@ def add_histories(
         # The same UPDATE leaves a dead version of every waybill row (and index entries to
         # it), which autovacuum would otherwise clean up while the lookups are measured; a live
         # database is vacuumed as it goes.
+        # Then a checkpoint: the set-up wrote gigabytes at once, which a live database writes
+        # out a little at a time; left to the next checkpoint they would be written out while
+        # the lookups are measured.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE)")
+            conn.exec_driver_sql("CHECKPOINT")
+    os.sync()  # and the operating system's share of those writes reaches the disk now, too
 
 
 LUA = """
