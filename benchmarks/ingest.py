@@ -35,6 +35,7 @@ from expressdesk.tracking import repository
 from expressdesk.tracking.service import ScanIngestor
 
 BATCH = 500
+COLUMNS = ", ".join(c.name for c in ScanEvent.__table__.columns)
 
 
 @dataclass
@@ -139,17 +140,16 @@ def run_raw(engine: Engine) -> float:
 
 def stored_rows(engine: Engine) -> list[tuple[Any, ...]]:
     """The stored events exactly as the driver returns them (to be re-inserted by the driver)."""
-    names = [c.name for c in ScanEvent.__table__.columns]
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(f"SELECT {', '.join(names)} FROM scan_events ORDER BY id")
+        cursor.execute(f"SELECT {COLUMNS} FROM scan_events ORDER BY id")
         return [tuple(r) for r in cursor.fetchall()]
 
 
 def raw_insert(engine: Engine) -> str:
-    names = [c.name for c in ScanEvent.__table__.columns]
     marker = "?" if engine.dialect.name == "sqlite" else "%s"
-    return f"INSERT INTO scan_events_raw ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    values = ", ".join([marker] * len(ScanEvent.__table__.columns))
+    return f"INSERT INTO scan_events_raw ({COLUMNS}) VALUES ({values})"
 
 
 def run_floor(engine: Engine, batches: list[StateStatements]) -> float:
